@@ -1,0 +1,3 @@
+from instructor_map.cli import main
+
+raise SystemExit(main())

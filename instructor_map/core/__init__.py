@@ -1,0 +1,1 @@
+"""The Qt-free core: documents, imports, embeddings, layouts, project files."""
