@@ -1,0 +1,31 @@
+"""Colours of notes and links, shared by the 2D and 3D views."""
+from __future__ import annotations
+
+from instructor_map.core.document import MapDocument
+
+# Okabe-Ito plus a few: distinct for most colour-blind viewers, readable on a light background.
+CLUSTER_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#7f3c8d",
+                  "#11a579", "#3969ac", "#f2b701", "#e73f74"]
+UNCLUSTERED = "#7a7a7a"
+LINK_STYLES = {  # kind -> (colour, dashed)
+    "supports": ("#1b9e3a", False),
+    "opposes": ("#d62728", True),
+    "related": ("#8c8c8c", False),
+}
+SELECTED = "#ff2d95"
+BACKGROUND = "#fbfbf8"
+
+
+def cluster_color(cluster: int) -> str:
+    return UNCLUSTERED if cluster < 0 else CLUSTER_COLORS[cluster % len(CLUSTER_COLORS)]
+
+
+def note_color(doc: MapDocument, note_id: str) -> str:
+    """The note's own colour, else its group's, else its cluster's."""
+    note = doc.notes[note_id]
+    if note.color:
+        return note.color
+    group = doc.groups.get(note.group)
+    if group is not None and group.color:
+        return group.color
+    return cluster_color(doc.cluster_of(note_id))

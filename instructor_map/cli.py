@@ -1,0 +1,187 @@
+"""The command line: embed, map, export and info drive the same core as the app; no subcommand opens the app."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from instructor_map import __version__
+from instructor_map.core.errors import InputError
+
+COMMANDS = ("embed", "map", "export", "info")
+DEFAULT_INSTRUCTION = "Represent the note for clustering: "
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        raise InputError(f"{message} (see {self.prog} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="instructor-map", description="Semantic maps of notes that follow the task you type.")
+    p.add_argument("--version", action="version", version=f"instructor-map {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    def model_args(q, what):
+        q.add_argument("input", help="notes: .txt .md .csv .tsv .json .jsonl .canvas")
+        q.add_argument("-o", "--output", required=True, help=what)
+        q.add_argument("--instruction", default=DEFAULT_INSTRUCTION,
+                       help='the task, e.g. "Represent the travel note for planning a beach trip: "')
+        q.add_argument("--model", default=None, help="hkunlp/instructor-base|large|xl, a hub id, a folder, or bundled")
+        q.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+        q.add_argument("--batch-size", type=int, default=None)
+        q.add_argument("--fast", action="store_true", help="int8 dynamic quantisation on CPU (approximate, faster)")
+        q.add_argument("--text-column", default=None, help="CSV/TSV column holding the note text")
+
+    model_args(sub.add_parser("embed", help="embed notes into an .npy file (one L2-normalised row per note)"),
+               "output .npy file")
+    m = sub.add_parser("map", help="build a project: notes, embeddings, PCA layout and clusters")
+    model_args(m, "output .imap project")
+    m.add_argument("--dims", type=int, choices=(2, 3), default=2, help="which view the summary reports")
+    m.add_argument("--clusters", default="auto", help="auto, a number, or none")
+    e = sub.add_parser("export", help="export a project to csv, json, canvas or graphml")
+    e.add_argument("project")
+    e.add_argument("-o", "--output", required=True)
+    e.add_argument("--format", default=None, help="csv, json, canvas or graphml (default: by extension)")
+    e.add_argument("--dims", type=int, choices=(2, 3), default=2)
+    i = sub.add_parser("info", help="summarise a project")
+    i.add_argument("project")
+    return p
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and total:
+        end = "\n" if done >= total else ""
+        print(f"\rEmbedding {done}/{total} notes", end=end, file=sys.stderr, flush=True)
+
+
+def _check_output(args) -> None:
+    source, out = Path(args.input).resolve(), Path(args.output).resolve()
+    if source == out:
+        raise InputError("the output would overwrite the input; choose another -o", args.output)
+    if not out.parent.is_dir():
+        raise InputError("the output folder does not exist", out.parent)
+
+
+def _import(args):
+    from instructor_map.core.importers import import_file
+
+    result = import_file(args.input, text_column=args.text_column)
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    return result
+
+
+def _encoder(args):
+    from instructor_map.core.encoders import Encoder
+    from instructor_map.core.models import resolve_model
+
+    if args.batch_size is not None and args.batch_size < 1:
+        raise InputError("--batch-size must be at least 1")
+    spec = resolve_model(args.model)
+    if spec.message:
+        _say(spec.message)
+    return Encoder(spec, device=args.device, fast=args.fast, batch_size=args.batch_size)
+
+
+def _warn_truncated(encoder) -> None:
+    if encoder.truncated:
+        _say(f"warning: {encoder.truncated} note(s) longer than {encoder.max_seq_length} tokens were truncated")
+
+
+def cmd_embed(args) -> None:
+    import numpy as np
+
+    from instructor_map.core.project_file import atomic_write
+
+    _check_output(args)
+    notes = _import(args).notes
+    encoder = _encoder(args)
+    vectors = encoder.encode([n.text for n in notes], args.instruction, progress=_progress)
+    _warn_truncated(encoder)
+    atomic_write(args.output, lambda f: np.save(f, vectors.astype(np.float32), allow_pickle=False))
+    _say(f"wrote {len(notes)} x {vectors.shape[1]} vectors to {args.output}")
+
+
+def _clusters_arg(value: str):
+    if value in ("auto", "none"):
+        return value
+    try:
+        k = int(value)
+    except ValueError:
+        raise InputError(f"--clusters must be auto, none or a number, not {value!r}") from None
+    if k < 1:
+        raise InputError("--clusters must be at least 1")
+    return k
+
+
+def cmd_map(args) -> None:
+    from instructor_map.core.commands import AddNotes
+    from instructor_map.core.document import MapDocument
+    from instructor_map.core.pipeline import MapRequest, build_map
+    from instructor_map.core.project_file import save_project
+
+    _check_output(args)
+    k = _clusters_arg(args.clusters)
+    result = _import(args)
+    encoder = _encoder(args)
+    doc = MapDocument(model=encoder.model_id, model_kind=encoder.kind)
+    doc.groups.update({g.id: g for g in result.groups})
+    AddNotes(result.notes, result.links, result.places).do(doc)
+    doc.set_instruction(args.instruction)
+    outcome = build_map(MapRequest.from_document(doc, clusters=k), encoder, doc.embeddings, progress=_progress)
+    _warn_truncated(encoder)
+    outcome.apply(doc)
+    save_project(doc, args.output)
+    layout = outcome.layouts[args.dims]
+    variance = ", ".join(f"{v:.0%}" for v in layout.explained_variance_ratio)
+    clusters = f", {len(set(doc.clusters.values()))} clusters" if doc.clusters else ""
+    _say(f"wrote {args.output}: {len(doc.notes)} notes{clusters}; PCA {args.dims}D explains {variance}")
+
+
+def cmd_export(args) -> None:
+    from instructor_map.core.exporters import export
+    from instructor_map.core.project_file import load_project
+
+    if Path(args.project).resolve() == Path(args.output).resolve():
+        raise InputError("the output would overwrite the project; choose another -o", args.output)
+    export(load_project(args.project), args.output, fmt=args.format, dims=args.dims)
+    _say(f"wrote {args.output}")
+
+
+def cmd_info(args) -> None:
+    from instructor_map.core.project_file import read_summary
+
+    for key, value in read_summary(args.project).items():
+        print(f"{key}: {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        from instructor_map.app.main import run
+
+        return run(argv[:1])
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            raise InputError("choose a command: embed, map, export or info (see instructor-map --help)")
+        {"embed": cmd_embed, "map": cmd_map, "export": cmd_export, "info": cmd_info}[args.command](args)
+    except InputError as exc:
+        _say(f"instructor-map: error: {exc}")
+        return 2
+    except OSError as exc:  # e.g. an output folder without write permission
+        _say(f"instructor-map: error: {exc.filename or ''}: {exc.strerror or exc}")
+        return 2
+    except KeyboardInterrupt:
+        _say("instructor-map: interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

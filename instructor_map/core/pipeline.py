@@ -1,0 +1,88 @@
+"""From a document snapshot to a new map: embed what the cache lacks, lay out in 2D and 3D, cluster.
+
+The worker thread runs `build_map` on a `MapRequest` (a copy, so the document can change meanwhile); the GUI
+thread only calls `MapResult.apply`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from instructor_map.core.cache import EmbeddingCache, embed_cached
+from instructor_map.core.clusters import recluster
+from instructor_map.core.document import VIEW_DIMS, MapDocument
+from instructor_map.core.layout import Layout, pca_layout
+
+
+@dataclass
+class MapRequest:
+    ids: list[str]
+    texts: list[str]
+    instruction: str
+    previous: dict[int, dict[str, tuple]]  # computed places per view, to align the new map to
+    pins: dict[int, dict[str, tuple]]
+    clusters: dict[str, int] = field(default_factory=dict)
+    cluster_labels: dict[int, str] = field(default_factory=dict)
+    renamed: set[int] = field(default_factory=set)
+    k: int | str = "auto"  # "auto", "none" or a number
+
+    @classmethod
+    def from_document(cls, doc: MapDocument, clusters: int | str = "auto") -> MapRequest:
+        return cls(
+            ids=doc.note_ids, texts=doc.texts(), instruction=doc.instruction,
+            previous={d: dict(v.positions) for d, v in doc.views.items()},
+            pins={d: dict(v.pins) for d, v in doc.views.items()},
+            clusters=dict(doc.clusters), cluster_labels=dict(doc.cluster_labels),
+            renamed=set(doc.cluster_renamed), k=clusters,
+        )
+
+
+@dataclass
+class MapResult:
+    ids: list[str]
+    instruction: str
+    vectors: np.ndarray
+    layouts: dict[int, Layout]
+    clusters: dict[str, int] | None  # None: leave the document's clusters as they are
+    cluster_labels: dict[int, str] = field(default_factory=dict)
+    renamed: set[int] = field(default_factory=set)
+
+    def apply(self, doc: MapDocument) -> None:
+        """Put the new computed places (and clusters) into the document; pins are untouched."""
+        for dims, layout in self.layouts.items():
+            view = doc.views[dims]
+            view.positions = {i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords) if i in doc.notes}
+            view.basis = layout.basis
+        if self.clusters is not None:
+            doc.clusters = {i: c for i, c in self.clusters.items() if i in doc.notes}
+            doc.cluster_labels = dict(self.cluster_labels)
+            doc.cluster_renamed = set(self.renamed)
+
+
+def layout_map(request: MapRequest, vectors: np.ndarray) -> MapResult:
+    """Layouts and clusters for vectors already computed (fast: no model involved)."""
+    layouts = {d: pca_layout(vectors, request.ids, dims=d, previous=request.previous.get(d),
+                             pins=request.pins.get(d)) for d in VIEW_DIMS}
+    clusters, labels, renamed = None, {}, set()
+    if request.k != "none" and request.ids:
+        clusters, labels, renamed = recluster(request.clusters, request.cluster_labels, request.renamed,
+                                              request.ids, vectors, request.texts, request.k)
+    return MapResult(request.ids, request.instruction, vectors, layouts, clusters, labels, renamed)
+
+
+def build_map(
+    request: MapRequest,
+    encoder,
+    cache: EmbeddingCache,
+    progress: Callable[[int, int], None] | None = None,
+    partial: Callable[[list[int], np.ndarray], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> MapResult | None:
+    """Embed (cache first), then lay out. None when cancelled; the cache keeps what was finished."""
+    vectors = embed_cached(cache, encoder, request.instruction, request.texts, progress=progress,
+                           partial=partial, cancelled=cancelled)
+    if vectors is None:
+        return None
+    return layout_map(request, vectors)
