@@ -163,6 +163,9 @@ def cmd_info(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        if argv and not Path(argv[0]).exists():
+            _say(f"instructor-map: error: {argv[0]}: no such file, and not a command ({', '.join(COMMANDS)})")
+            return 2
         from instructor_map.app.main import run
 
         return run(argv[:1])

@@ -67,8 +67,8 @@ def layout_map(request: MapRequest, vectors: np.ndarray) -> MapResult:
                              pins=request.pins.get(d)) for d in VIEW_DIMS}
     clusters, labels, renamed = None, {}, set()
     if request.k != "none" and request.ids:
-        clusters, labels, renamed = recluster(request.clusters, request.cluster_labels, request.renamed,
-                                              request.ids, vectors, request.texts, request.k)
+        clusters, labels, renamed = recluster(vectors, request.ids, request.texts, request.clusters,
+                                              request.cluster_labels, request.renamed, k=request.k)
     return MapResult(request.ids, request.instruction, vectors, layouts, clusters, labels, renamed)
 
 

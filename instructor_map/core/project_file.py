@@ -79,7 +79,9 @@ def save_project(doc: MapDocument, path) -> None:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             zf.writestr(PROJECT_JSON, text)
             for name, array in arrays:
-                with zf.open(name, "w", force_zip64=array.nbytes > 2**30) as out:
+                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_STORED  # float vectors hardly compress; storing is 3x faster
+                with zf.open(info, "w", force_zip64=array.nbytes > 2**30) as out:
                     np.save(out, array, allow_pickle=False)
 
     atomic_write(path, write)
