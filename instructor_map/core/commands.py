@@ -216,6 +216,7 @@ class LayoutState:
         self.views = {d: View(d, dict(v.positions), {}, v.basis) for d, v in doc.views.items()}
         self.clusters = dict(doc.clusters)
         self.labels = dict(doc.cluster_labels)
+        self.renamed = set(doc.cluster_renamed)
 
     def apply(self, doc: MapDocument) -> None:
         for d, v in self.views.items():
@@ -223,6 +224,7 @@ class LayoutState:
             doc.views[d].basis = v.basis
         doc.clusters = dict(self.clusters)
         doc.cluster_labels = dict(self.labels)
+        doc.cluster_renamed = set(self.renamed)
 
 
 class SetInstruction(Command):

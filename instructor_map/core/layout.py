@@ -1,0 +1,209 @@
+"""Note places from embeddings: PCA to 2D or 3D, a stable orientation, alignment to the previous map, named axes.
+
+Orientation. Without a previous map each axis points so that its longer tail is on the positive side (the sum
+of the cubed coordinates is positive). That depends only on how the notes lie relative to each other: not on
+their order, nor on the embedding's own axes. Only a nearly symmetric spread falls back to the sign of the
+component's largest loading. With a previous map (or pins), the new map is turned, mirrored if that fits
+better, and shifted to match the notes both maps share, so a small change moves little; it is scaled so those
+notes keep their spread, so the map neither shrinks nor grows over many changes of instruction.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import orthogonal_procrustes
+from sklearn.decomposition import PCA
+
+from instructor_map.core.errors import InputError
+
+SPAN = 100.0  # without a previous map, the farthest note sits this far from the centre along some axis
+PIN_WEIGHT = 10.0  # a pinned note pulls the alignment this much harder than an unpinned one
+EXACT_LIMIT = 2048  # PCA is exact while notes or features are at most this many; randomized (seeded) beyond
+
+
+@dataclass
+class Layout:
+    ids: list[str]
+    coords: np.ndarray  # (N, dims) float32, computed places (pins are applied by the View)
+    basis: dict  # JSON-able; project(X, basis) gives coords back
+    explained_variance_ratio: np.ndarray  # (dims,), variance share of each principal axis
+
+
+def pca_layout(
+    X,
+    ids: Sequence[str],
+    dims: int = 2,
+    previous: dict[str, Sequence[float]] | None = None,
+    pins: dict[str, Sequence[float]] | None = None,
+    scale: float | None = None,
+) -> Layout:
+    """Place notes by PCA of their vectors.
+
+    `previous` holds where notes were (computed or shown) and `pins` where the user pinned them; when at least
+    dims + 1 of this layout's notes have such a place, the map is aligned to them, pins weighing PIN_WEIGHT.
+    `scale` fixes the factor from PCA units to map units; by default it is fitted to the previous places, or
+    set so the map spans [-SPAN, SPAN].
+    """
+    X, mean = _centred(X, ids, dims)
+    components, ratio = _principal_axes(X, dims)
+    coords = X @ components.T
+    fit = _procrustes(coords, _anchors(ids, dims, previous, pins), scale)
+    if fit is None:
+        rotation, offset = np.eye(dims), np.zeros(dims)
+        scale = _span_scale(coords) if scale is None else scale
+    else:
+        rotation, scale, offset = fit
+    components = rotation.T @ components
+    return _layout(ids, coords @ rotation * scale + offset, mean, components, scale, offset, ratio)
+
+
+def project(X, basis: dict) -> np.ndarray:
+    """Place notes with an existing basis, e.g. new notes on the current map before it is recomputed."""
+    X = np.asarray(X, dtype=np.float32)
+    components = np.asarray(basis["components"], dtype=np.float32)
+    if X.ndim != 2 or X.shape[1] != components.shape[1]:
+        raise ValueError(f"vectors of shape {X.shape} do not fit a basis over {components.shape[1]} features")
+    mean = np.asarray(basis["mean"], dtype=np.float32)
+    coords = (X - mean) @ components.T * float(basis.get("scale", 1.0))
+    return (coords + np.asarray(basis.get("offset", 0.0), dtype=np.float32)).astype(np.float32)
+
+
+def axis_layout(
+    X,
+    ids: Sequence[str],
+    x_axis=None,
+    y_axis=None,
+    z_axis=None,
+    dims: int = 2,
+    scale: float | None = None,
+) -> Layout:
+    """Place notes along named axes, e.g. x from "budget" to "luxury".
+
+    Each axis is a (low pole, high pole) pair of vectors, each one vector or several to average. An axis left
+    as None shows the main variation that the named axes leave unexplained (PCA of the remainder).
+    """
+    X, mean = _centred(X, ids, dims)
+    named = {j: _direction(axis, X.shape[1]) for j, axis in enumerate((x_axis, y_axis, z_axis)[:dims])
+             if axis is not None}
+    components = np.zeros((dims, X.shape[1]), dtype=np.float32)
+    free = [j for j in range(dims) if j not in named]
+    if named:
+        components[list(named)] = np.stack(list(named.values()))
+        q, _ = np.linalg.qr(components[list(named)].T.astype(np.float64))
+        q = q.astype(np.float32)
+        rest = X - (X @ q) @ q.T
+    else:
+        rest = X
+    if free:
+        components[free] = _principal_axes(rest, len(free))[0]
+    coords = X @ components.T
+    total = float((X.astype(np.float64) ** 2).sum())
+    ratio = (coords.astype(np.float64) ** 2).sum(axis=0) / total if total > 0 else np.zeros(dims)
+    scale = _span_scale(coords) if scale is None else scale
+    return _layout(ids, coords * scale, mean, components, scale, np.zeros(dims), ratio)
+
+
+# ---- pieces -------------------------------------------------------------------------------------------------
+def _centred(X, ids, dims) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or len(X) != len(ids):
+        raise ValueError(f"expected one row per note ({len(ids)}), got an array of shape {X.shape}")
+    if dims < 1:
+        raise ValueError(f"a map needs at least one dimension, not {dims}")
+    if not np.isfinite(X).all():
+        raise ValueError("vectors contain NaN or infinity")
+    mean = X.mean(axis=0, dtype=np.float64).astype(np.float32) if len(X) else np.zeros(X.shape[1], np.float32)
+    return X - mean, mean
+
+
+def _principal_axes(X: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit principal axes of centred X as (dims, D) rows, oriented; rows beyond the data's rank are zero."""
+    n, d = X.shape
+    components = np.zeros((dims, d), dtype=np.float32)
+    ratio = np.zeros(dims)
+    k = min(dims, n - 1, d)
+    if k < 1 or not X.any():
+        return components, ratio
+    if min(n, d) > EXACT_LIMIT:
+        pca = PCA(k, svd_solver="randomized", random_state=0)
+    else:
+        pca = PCA(k, svd_solver="covariance_eigh" if n > d else "full")
+    pca.fit(X)
+    keep = pca.explained_variance_ratio_ > 1e-9  # axes of no real spread stay at zero
+    components[:k][keep] = pca.components_[keep]
+    ratio[:k][keep] = pca.explained_variance_ratio_[keep]
+    coords = (X @ components[:k].T).astype(np.float64)
+    skew = (coords**3).sum(axis=0)
+    loading = components[np.arange(k), np.abs(components[:k]).argmax(axis=1)]
+    symmetric = np.abs(skew) <= 1e-6 * (np.abs(coords) ** 3).sum(axis=0)
+    sign = np.where(symmetric, np.sign(loading), np.sign(skew))
+    components[:k] *= np.where(sign == 0, 1, sign)[:, None].astype(np.float32)
+    return components, ratio
+
+
+def _direction(axis, d: int) -> np.ndarray:
+    low, high = (np.atleast_2d(np.asarray(pole, dtype=np.float64)).mean(axis=0) for pole in axis)
+    if low.shape != (d,) or high.shape != (d,):
+        raise ValueError(f"axis poles must be vectors of {d} features")
+    step = high - low
+    norm = np.linalg.norm(step)
+    if norm < 1e-6:
+        raise InputError("the two ends of an axis mean the same thing to the model; choose more different words")
+    return (step / norm).astype(np.float32)
+
+
+def _anchors(ids, dims, previous, pins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of this layout's notes that have a usable earlier place, those places, and their weights."""
+    previous, pins = previous or {}, pins or {}
+    rows, places, weights = [], [], []
+    for i, note_id in enumerate(ids):
+        if note_id in pins:
+            pos, weight = pins[note_id], PIN_WEIGHT
+        elif note_id in previous:
+            pos, weight = previous[note_id], 1.0
+        else:
+            continue
+        if len(pos) == dims:
+            rows.append(i)
+            places.append(pos)
+            weights.append(weight)
+    places = np.array(places, dtype=np.float64).reshape(len(rows), dims)
+    ok = np.isfinite(places).all(axis=1)
+    return np.array(rows, dtype=np.intp)[ok], places[ok], np.array(weights, dtype=np.float64)[ok]
+
+
+def _procrustes(coords, anchors, scale):
+    """Rotation (or mirror), scale and shift taking coords onto the anchors, fitted on the notes they share."""
+    rows, b, w = anchors
+    if len(rows) < coords.shape[1] + 1:
+        return None
+    a = coords[rows].astype(np.float64)
+    w = w / w.sum()
+    a_mean, b_mean = w @ a, w @ b
+    root = np.sqrt(w)[:, None]
+    a_c, b_c = (a - a_mean) * root, (b - b_mean) * root
+    a_norm2, b_norm2 = float((a_c**2).sum()), float((b_c**2).sum())
+    if a_norm2 < 1e-18 or b_norm2 < 1e-18:
+        return None  # the shared notes sit on one spot in one of the maps: nothing to fit
+    rotation, _ = orthogonal_procrustes(a_c, b_c)
+    # match the spread rather than least squares, which shrinks a map that resembles the old one less
+    scale = np.sqrt(b_norm2 / a_norm2) if scale is None else scale
+    return rotation, scale, b_mean - scale * a_mean @ rotation
+
+
+def _span_scale(coords: np.ndarray) -> float:
+    extent = float(np.abs(coords).max()) if coords.size else 0.0
+    return SPAN / extent if extent > 0 else 1.0
+
+
+def _layout(ids, coords, mean, components, scale, offset, ratio) -> Layout:
+    basis = {
+        "mean": mean.astype(float).tolist(),
+        "components": components.astype(float).tolist(),
+        "scale": float(scale),
+        "offset": np.asarray(offset, dtype=float).tolist(),
+        "explained_variance_ratio": np.asarray(ratio, dtype=float).tolist(),
+    }
+    return Layout(list(ids), np.asarray(coords, dtype=np.float32), basis, np.asarray(ratio, dtype=np.float64))

@@ -1,0 +1,130 @@
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from instructor_map.core.clusters import cluster, keyword_labels, match_clusters, recluster, renumber
+from instructor_map.core.errors import InputError
+
+TOPICS = [
+    ["beach", "sand", "sea", "swim", "sunny"],
+    ["ski", "snow", "slope", "chalet", "cold"],
+    ["museum", "art", "gallery", "painting", "city"],
+    ["forest", "hike", "trail", "moss", "river"],
+]
+
+
+def topical_notes(n_per=15, d=32, spread=0.3, seed=0):
+    """Unit vectors in four Gaussian clusters, texts that talk about each cluster's topic, and the truth."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((len(TOPICS), d))
+    X = np.concatenate([c + spread * rng.standard_normal((n_per, d)) for c in centres])
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    truth = np.repeat(np.arange(len(TOPICS)), n_per)
+    texts = [f"the {' and '.join(rng.choice(TOPICS[t], 2, replace=False))} trip" for t in truth]
+    return X.astype(np.float32), texts, truth
+
+
+def test_auto_finds_the_four_topics_and_names_them():
+    X, texts, truth = topical_notes()
+    result = cluster(X, texts)
+    assert result.k == 4 and result.silhouette > 0.3
+    assert adjusted_rand_score(truth, result.labels) >= 0.9
+    for c, name in result.names.items():
+        topic = TOPICS[np.bincount(truth[result.labels == c]).argmax()]
+        words = name.split(" · ")
+        assert len(words) == 3 and set(words) <= set(topic)
+
+
+def test_clustering_is_deterministic_and_numbered_by_first_appearance():
+    X, texts, _ = topical_notes()
+    a, b = cluster(X, texts), cluster(X, texts)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert a.names == b.names and a.silhouette == b.silhouette
+    assert a.labels[0] == 0 and list(dict.fromkeys(a.labels.tolist())) == list(range(a.k))
+
+
+def test_a_given_k_is_used_and_capped_at_the_number_of_notes():
+    X, texts, _ = topical_notes()
+    assert cluster(X, texts, k=3).k == 3
+    few = cluster(X[:5], texts[:5], k=50)
+    assert few.k <= 5 and few.silhouette is None
+    for bad in (0, -2, "many", 2.5, True):
+        with pytest.raises(InputError, match="number of clusters"):
+            cluster(X, texts, k=bad)
+
+
+def test_few_or_identical_notes_make_one_cluster():
+    X, texts, _ = topical_notes()
+    empty = cluster(np.zeros((0, 32), np.float32), [])
+    assert empty.k == 0 and empty.names == {} and empty.labels.shape == (0,)
+    for n in (1, 2):
+        single = cluster(X[:n], texts[:n])
+        assert single.k == 1 and single.labels.tolist() == [0] * n and single.silhouette is None
+    same = cluster(np.tile(X[:1], (6, 1)), ["beach sand"] * 6)
+    assert same.k == 1 and not same.labels.any() and same.names == {0: "beach · sand"}
+    clumped = cluster(np.tile(X[:1], (6, 1)), ["x"] * 6, k=3)
+    assert clumped.labels.max() == clumped.k - 1
+
+
+def test_large_collections_choose_k_on_a_sample():
+    X, texts, truth = topical_notes(n_per=1000, d=16)
+    result = cluster(X, texts)
+    assert result.k == 4 and adjusted_rand_score(truth, result.labels) >= 0.9
+
+
+def test_keyword_labels_pick_the_topic_words():
+    texts = ["sunny beach sand", "beach swim sea", "the beach at dawn", "ski slope snow", "snow on the slope",
+             "fresh snow ski"]
+    names = keyword_labels(texts, [0, 0, 0, 1, 1, 1])
+    assert names[0].split(" · ")[0] == "beach"
+    assert names[1].split(" · ")[0] == "snow" and "the" not in names[1]
+    assert keyword_labels(["zebra apple mango"], [0], top_n=2) == {0: "apple · mango"}
+    assert keyword_labels(["the a", "of"], [0, 1]) == {0: "Cluster 0", 1: "Cluster 1"}
+
+
+def test_match_follows_members_not_numbers():
+    old = {"a": 0, "b": 0, "c": 0, "d": 1, "e": 1, "f": 1}
+    swapped = {"a": 1, "b": 1, "c": 1, "d": 0, "e": 0, "f": 0}
+    assert match_clusters(old, swapped) == {1: 0, 0: 1}
+    grown = {"b": 5, "c": 5, "x": 5, "y": 5, "d": 7, "e": 7, "f": 7}  # "a" deleted, two notes added
+    assert match_clusters(old, grown) == {5: 0, 7: 1}
+    mixed = {"a": 0, "d": 0, "b": 1, "e": 1, "c": 2, "f": 2}  # every new cluster shares a third at most
+    assert match_clusters(old, mixed) == {}
+    assert match_clusters({}, swapped) == {}
+    assert renumber(old, {**swapped, "z": 2}) == {0: 1, 1: 0, 2: 2}
+    assert renumber(old, {"a": 3, "b": 3, "c": 3, "d": 4}) == {3: 0, 4: 1}
+
+
+def test_reclustering_keeps_numbers_and_typed_names():
+    X, texts, truth = topical_notes()
+    ids = [f"n{i}" for i in range(len(X))]
+    first = cluster(X, texts)
+    old = dict(zip(ids, first.labels.tolist()))
+    ski = old[ids[int(np.flatnonzero(truth == 1)[0])]]
+    names = {**first.names, ski: "Winter trips"}
+
+    # the notes come back in another order with two new ones, so k-means numbers them differently
+    order = np.random.default_rng(1).permutation(len(X))
+    extra = X[:2] + 0.05
+    X2 = np.vstack([X[order], extra / np.linalg.norm(extra, axis=1, keepdims=True)])
+    ids2 = [ids[i] for i in order] + ["new1", "new2"]
+    texts2 = [texts[i] for i in order] + ["beach sand", "sea swim"]
+    assert cluster(X2, texts2).labels[0] != old[ids2[0]]
+
+    clusters, new_names, renamed = recluster(X2, ids2, texts2, old, names, {ski, 99})
+    assert all(clusters[i] == old[i] for i in ids)
+    assert clusters["new1"] == old["n0"]
+    assert new_names[ski] == "Winter trips" and renamed == {ski}
+    assert set(new_names) == set(old.values())
+
+
+def test_reclustering_into_more_clusters_gives_fresh_numbers_and_keyword_names():
+    X, texts, truth = topical_notes()
+    ids = [f"n{i}" for i in range(len(X))]
+    old = {i: 0 if t < 2 else 1 for i, t in zip(ids, truth)}  # two coarse clusters, both renamed
+    clusters, names, renamed = recluster(X, ids, texts, old, {0: "Outdoors", 1: "Other"}, {0, 1}, k=4)
+    assert sorted(set(clusters.values())) == [0, 1, 2, 3]
+    assert renamed <= {0, 1} and len(renamed) == 2
+    fresh = set(clusters.values()) - renamed
+    for n in fresh:
+        assert names[n] not in ("Outdoors", "Other") and " · " in names[n]
