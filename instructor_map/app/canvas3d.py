@@ -1,0 +1,388 @@
+"""The 3D map: notes as points in a view you can rotate and zoom, with labels, links and click selection."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph.opengl as gl
+from OpenGL import GL
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QVector3D, QVector4D
+
+from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
+from instructor_map.core.document import MapDocument, Note
+
+POINT_SIZE = 10.0
+SELECTED_SIZE = 15.0
+PICK_RADIUS = 10.0  # pixels
+CLICK_SLOP = 4  # a press and release closer than this is a click, not a drag
+LABEL_ALL = 150  # up to this many notes, every note is labelled
+LABEL_NEAREST = 100  # beyond it: the selection plus this many notes nearest the camera centre
+LABEL_CHARS = 32
+LABEL_GAP = 9.0  # pixels between a point and its label
+FADED_ALPHA = 0.15
+TEXT = QColor("#262626")
+FADED_TEXT = QColor(38, 38, 38, 55)
+GRID = (0, 0, 0, 22)
+DASHES = 7  # dashes on an "opposes" link
+# Alpha blending without a depth test: later items draw on top (grid, links, points, labels),
+# and within the scatter the array order decides (faded, then plain, then selected).
+OVERLAY = {
+    GL.GL_DEPTH_TEST: False,
+    GL.GL_BLEND: True,
+    GL.GL_CULL_FACE: False,
+    "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA),
+}
+SHADED = (gl.GLScatterPlotItem, gl.GLLinePlotItem)  # item classes that cache a compiled shader program
+
+
+def label_text(note: Note) -> str:
+    """The title, else the text's start on one line, cut with an ellipsis."""
+    text = note.title.strip() or " ".join(note.text.split())
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _rgba(color: str) -> tuple[float, float, float, float]:
+    return QColor(color).getRgbF()
+
+
+class _Label(gl.GLTextItem):
+    """A note's label, just right of its point, with a halo; skipped when behind the camera or culled."""
+
+    def __init__(self, **kwds):
+        super().__init__(**kwds)
+        self.rank = 0  # lower ranks win when labels overlap
+        self.box = (0.0, 0.0)  # width and height in pixels
+        self.culled = False
+
+    def place(self, pos: np.ndarray, text: str, color: QColor, font: QFont, rank: int) -> None:
+        metrics = QFontMetricsF(font)
+        self.rank = rank
+        self.box = (metrics.horizontalAdvance(text), metrics.ascent())  # lines may touch, not cross
+        self.setData(pos=pos, text=text, color=color, font=font)
+        self.setVisible(True)
+
+    def paint(self):
+        if not self.text or self.culled:
+            return
+        clip = self.mvpMatrix().map(QVector4D(*map(float, self.pos), 1.0))
+        if clip.w() <= 1e-9:
+            return
+        view = self.view()
+        x = (clip.x() / clip.w() + 1.0) * 0.5 * view.width()
+        y = (1.0 - clip.y() / clip.w()) * 0.5 * view.height()
+        metrics = QFontMetricsF(self.font)
+        path = QPainterPath()
+        path.addText(QPointF(x + LABEL_GAP, y + (metrics.ascent() - metrics.descent()) / 2.0), self.font, self.text)
+        self.setupGLState()
+        painter = QPainter(view)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        halo = QColor(BACKGROUND)
+        halo.setAlphaF(0.85 * self.color.alphaF())
+        pen = QPen(halo, 3.0)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.strokePath(path, pen)  # a halo keeps text legible over lines and grid
+        painter.fillPath(path, self.color)
+        painter.end()
+
+
+class MapView3D(gl.GLViewWidget):
+    """Points for notes in 3D. Left drag rotates, Ctrl or middle drag pans, the wheel zooms; a click picks."""
+
+    selectionChanged = Signal(list)  # note ids, after a user click
+    noteActivated = Signal(str)  # a point was double-clicked
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        fmt = self.format()
+        fmt.setSamples(4)  # multisampling: smooth lines and label text
+        self.setFormat(fmt)
+        self.setBackgroundColor(BACKGROUND)
+        self.setMinimumSize(200, 150)
+        self._doc: MapDocument | None = None
+        self._ids: list[str] = []  # drawn notes, in document order
+        self._pos = np.zeros((0, 3), dtype=np.float32)  # their places, one row per drawn note
+        self._selection: list[str] = []
+        self._highlight: set[str] | None = None
+        self._fitted = False
+        self._fit_on_show = False  # fitted while hidden, at a guessed size: fit again once shown
+        self._press: QPointF | None = None
+        self._dragging = False
+        self._font = QFont(self.font().family(), 9)
+
+        self._grid = gl.GLGridItem(color=GRID)
+        self._grid.setVisible(False)
+        self.addItem(self._grid)
+        self._links = {}
+        for kind in LINK_STYLES:
+            item = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True, glOptions=OVERLAY)
+            item.setVisible(False)
+            self._links[kind] = item
+            self.addItem(item)
+        self._scatter = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
+        self._scatter.setVisible(False)
+        self.addItem(self._scatter)
+        self._labels: list[_Label] = []
+        self._programs: dict[type, object] = {}
+
+    def initializeGL(self):
+        # a new GL context (first show, or moved to another window): compile and upload everything again
+        self._programs.clear()
+        super().initializeGL()
+        self._update_grid()
+        self._restyle()
+        if self._fit_on_show:
+            self.fit_all()
+
+    def paintGL(self):
+        # pyqtgraph 0.14 keeps one shader program per item class, compiled in whichever GL context came first
+        # (pyqtgraph issue 3455); lend the classes this view's own programs while it paints.
+        self._cull_labels()
+        lent = {cls: cls._shaderProgram for cls in SHADED}
+        for cls in SHADED:
+            cls._shaderProgram = self._programs.get(cls)
+        try:
+            super().paintGL()
+        finally:
+            for cls, program in lent.items():
+                self._programs[cls] = cls._shaderProgram
+                cls._shaderProgram = program
+
+    # ---- public API ------------------------------------------------------------------------------------
+    def set_document(self, doc: MapDocument | None) -> None:
+        self._doc = doc
+        self._selection = []
+        self._highlight = None
+        self._fitted = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read places, colours and links from the document; the camera is fitted the first time."""
+        doc = self._doc
+        ids = list(doc.notes) if doc is not None else []
+        pos = doc.views[3].array(ids) if ids else np.zeros((0, 3), dtype=np.float32)
+        shown = np.isfinite(pos).all(axis=1)
+        self._ids = [i for i, ok in zip(ids, shown) if ok]
+        self._pos = np.ascontiguousarray(pos[shown], dtype=np.float32)
+        present = set(ids)
+        self._selection = [i for i in self._selection if i in present]
+        self._update_grid()
+        self._restyle()
+        if not self._fitted and len(self._ids):
+            self.fit_all()
+
+    def set_selection(self, ids: list[str]) -> None:
+        present = self._doc.notes if self._doc is not None else {}
+        self._selection = [i for i in dict.fromkeys(ids) if i in present]
+        self._restyle()
+
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    def set_highlight(self, ids: set[str] | None) -> None:
+        """Draw these notes plainly and fade the rest; None shows every note plainly."""
+        self._highlight = None if ids is None else set(ids)
+        self._restyle()
+
+    def fit_all(self) -> None:
+        """Centre the camera on the points and step back until the bounding sphere fits the view."""
+        if not len(self._pos):
+            return
+        lo, hi = self._pos.min(axis=0), self._pos.max(axis=0)
+        centre = (lo + hi) / 2.0
+        radius = float(np.linalg.norm(self._pos - centre, axis=1).max()) or 1.0
+        half_w = math.radians(self.opts["fov"]) / 2.0
+        half_h = math.atan(math.tan(half_w) * self.height() / max(self.width(), 1))
+        distance = 1.1 * radius / math.sin(min(half_w, half_h))
+        self.setCameraPosition(pos=QVector3D(*map(float, centre)), distance=distance)
+        self._fitted = True
+        self._fit_on_show = not self.isVisible()
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """(N, 3) scene points -> (N, 2) widget pixels (logical, top-left origin); NaN behind the camera.
+
+        The framebuffer pixel is this times devicePixelRatioF()."""
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        mvp = self.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * self.viewMatrix()
+        m = np.array(mvp.data(), dtype=np.float64).reshape(4, 4).T  # Qt stores column-major
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        clip = np.c_[pts, np.ones(len(pts))] @ m.T
+        out = np.full((len(pts), 2), np.nan)
+        front = clip[:, 3] > 1e-9
+        ndc = clip[front, :2] / clip[front, 3:4]
+        out[front, 0] = (ndc[:, 0] + 1.0) * 0.5 * w
+        out[front, 1] = (1.0 - ndc[:, 1]) * 0.5 * h
+        return out
+
+    def pick(self, x: float, y: float) -> str | None:
+        """The note whose point is nearest to widget pixel (x, y), if within PICK_RADIUS."""
+        if not self._ids:
+            return None
+        screen = self.project(self._pos)
+        dist = np.hypot(screen[:, 0] - x, screen[:, 1] - y)
+        dist[~np.isfinite(dist)] = np.inf
+        row = int(np.argmin(dist))
+        return self._ids[row] if dist[row] <= PICK_RADIUS else None
+
+    # ---- drawing ---------------------------------------------------------------------------------------
+    def _alphas(self) -> np.ndarray:
+        if self._highlight is None:
+            return np.ones(len(self._ids), dtype=np.float32)
+        return np.array([1.0 if i in self._highlight else FADED_ALPHA for i in self._ids], dtype=np.float32)
+
+    def _selected(self) -> np.ndarray:
+        chosen = set(self._selection)
+        return np.fromiter((i in chosen for i in self._ids), dtype=bool, count=len(self._ids))
+
+    def _restyle(self) -> None:
+        """Colours, sizes, draw order, links and labels from the current places, selection and highlight."""
+        n = len(self._ids)
+        self._scatter.setVisible(n > 0)
+        alphas, selected = self._alphas(), self._selected()
+        if n:
+            colors = np.array([_rgba(note_color(self._doc, i)) for i in self._ids], dtype=np.float32)
+            colors[selected] = _rgba(SELECTED)
+            colors[:, 3] = np.where(selected, 1.0, alphas)
+            sizes = np.where(selected, SELECTED_SIZE, POINT_SIZE).astype(np.float32)
+            order = np.argsort(selected * 2 + (alphas >= 1.0), kind="stable")  # selected on top, faded below
+            self._scatter.setData(pos=self._pos[order], color=colors[order], size=sizes[order])
+        self._draw_links(alphas)
+        self._draw_labels(alphas, selected)
+        self.update()
+
+    def _draw_links(self, alphas: np.ndarray) -> None:
+        row = {note_id: k for k, note_id in enumerate(self._ids)}
+        links = self._doc.links.values() if self._doc is not None else ()
+        for kind, item in self._links.items():
+            color, dashed = LINK_STYLES[kind]
+            ends = [(row[ln.source], row[ln.target]) for ln in links
+                    if ln.kind == kind and ln.source in row and ln.target in row]
+            item.setVisible(bool(ends))
+            if not ends:
+                continue
+            a, b = np.array(ends).T
+            starts, stops = self._pos[a].astype(np.float64), self._pos[b].astype(np.float64)
+            alpha = np.minimum(alphas[a], alphas[b]) * 0.8
+            if dashed:  # cut each segment into 2 * DASHES - 1 pieces and keep every other one
+                t = np.linspace(0.0, 1.0, 2 * DASHES)
+                pts = starts[:, None, :] + (stops - starts)[:, None, :] * t[None, :, None]
+                segments = pts.reshape(len(ends), DASHES, 2, 3)
+                alpha = np.repeat(alpha, DASHES)
+                vertices = segments.reshape(-1, 3)
+            else:
+                vertices = np.stack([starts, stops], axis=1).reshape(-1, 3)
+            colors = np.tile(np.array(_rgba(color), dtype=np.float32), (len(vertices), 1))
+            colors[:, 3] = np.repeat(alpha, 2)
+            item.setData(pos=vertices.astype(np.float32), color=colors)
+
+    def _label_rows(self, selected: np.ndarray) -> np.ndarray:
+        """Rows to label: all of them for small maps, else the selection and the notes nearest the centre."""
+        n = len(self._ids)
+        if n <= LABEL_ALL:
+            return np.arange(n)
+        centre = np.array([self.opts["center"].x(), self.opts["center"].y(), self.opts["center"].z()])
+        nearest = np.argsort(np.linalg.norm(self._pos - centre, axis=1))[:LABEL_NEAREST]
+        return np.union1d(nearest, np.flatnonzero(selected))
+
+    def _draw_labels(self, alphas: np.ndarray, selected: np.ndarray) -> None:
+        rows = self._label_rows(selected)
+        while len(self._labels) < len(rows):
+            label = _Label(font=self._font, glOptions=OVERLAY)
+            label.setDepthValue(10)
+            self._labels.append(label)
+            self.addItem(label)
+        bold = QFont(self._font)
+        bold.setBold(True)
+        for label, row in zip(self._labels, rows):
+            faded = alphas[row] < 1.0
+            label.place(self._pos[row].astype(float), label_text(self._doc.notes[self._ids[row]]),
+                        FADED_TEXT if faded else TEXT, bold if selected[row] else self._font,
+                        rank=0 if selected[row] else 2 if faded else 1)
+        for label in self._labels[len(rows):]:
+            label.setVisible(False)
+
+    def _cull_labels(self) -> None:
+        """Hide labels that would overlap one already placed: selected first, then nearest the camera."""
+        labels = [label for label in self._labels if label.visible()]
+        if not labels:
+            return
+        pos = np.array([label.pos for label in labels], dtype=np.float64)
+        xy = self.project(pos)
+        cam = self.cameraPosition()
+        eye = np.array([cam.x(), cam.y(), cam.z()])
+        depth = np.linalg.norm(pos - eye, axis=1)
+        placed = np.empty((len(labels), 4))
+        count = 0
+        for k in np.lexsort((depth, [label.rank for label in labels])):
+            label, (x, y) = labels[k], xy[k]
+            width, height = label.box
+            box = (x + LABEL_GAP, y - height / 2, x + LABEL_GAP + width, y + height / 2)
+            mine = placed[:count]
+            label.culled = not np.isfinite(x) or bool(np.any(
+                (mine[:, 0] < box[2]) & (mine[:, 2] > box[0]) & (mine[:, 1] < box[3]) & (mine[:, 3] > box[1])))
+            if not label.culled:
+                placed[count] = box
+                count += 1
+
+    def _update_grid(self) -> None:
+        """A faint floor under the points, sized to them, for a sense of depth."""
+        self._grid.setVisible(len(self._pos) > 0)
+        if not len(self._pos):
+            return
+        lo, hi = self._pos.min(axis=0), self._pos.max(axis=0)
+        extent = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-6)) * 1.3
+        step = 10.0 ** math.floor(math.log10(extent / 4.0))
+        step *= 5.0 if extent / step > 40 else 2.0 if extent / step > 16 else 1.0
+        side = math.ceil(extent / step) * step
+        self._grid.setSize(side, side, 1)
+        self._grid.setSpacing(step, step, 1)
+        self._grid.resetTransform()
+        self._grid.translate(float(lo[0] + hi[0]) / 2, float(lo[1] + hi[1]) / 2, float(lo[2]) - 0.05 * extent)
+
+    # ---- camera hooks: the nearest-to-centre labels follow the camera centre --------------------------
+    def setCameraPosition(self, *args, **kwargs):
+        super().setCameraPosition(*args, **kwargs)
+        self._follow_centre()
+
+    def pan(self, *args, **kwargs):
+        super().pan(*args, **kwargs)
+        self._follow_centre()
+
+    def _follow_centre(self) -> None:
+        if len(self._ids) > LABEL_ALL:
+            self._draw_labels(self._alphas(), self._selected())
+
+    # ---- mouse: drags go to the camera, clicks pick ----------------------------------------------------
+    def mousePressEvent(self, ev):
+        super().mousePressEvent(ev)
+        self._press = ev.position() if ev.button() == Qt.MouseButton.LeftButton else None
+        self._dragging = False
+
+    def mouseMoveEvent(self, ev):
+        if self._press is not None and not self._dragging:
+            if (ev.position() - self._press).manhattanLength() < CLICK_SLOP:
+                return
+            self._dragging = True
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev):
+        super().mouseReleaseEvent(ev)
+        if ev.button() != Qt.MouseButton.LeftButton or self._press is None or self._dragging:
+            return
+        self._press = None
+        hit = self.pick(ev.position().x(), ev.position().y())
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if hit is not None:
+                chosen = [i for i in self._selection if i != hit]
+                self._selection = chosen if hit in self._selection else chosen + [hit]
+        else:
+            self._selection = [hit] if hit is not None else []
+        self._restyle()
+        self.selectionChanged.emit(self.selection())
+
+    def mouseDoubleClickEvent(self, ev):
+        self._press = None  # the release that follows is not a click
+        if ev.button() == Qt.MouseButton.LeftButton:
+            hit = self.pick(ev.position().x(), ev.position().y())
+            if hit is not None:
+                self.noteActivated.emit(hit)

@@ -1,0 +1,141 @@
+"""The embedding worker: a QObject in its own QThread that owns the model and runs map jobs.
+
+The work itself is core.pipeline; this file only carries requests in and reports out across threads.
+Partial maps are laid out here too, so the GUI thread never computes an embedding or a PCA.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from instructor_map.core.errors import InputError
+from instructor_map.core.pipeline import MapRequest, build_map, layout_map
+
+PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
+
+
+@dataclass
+class Job:
+    number: int
+    request: MapRequest
+    model: str | None  # --model value; None = default with offline fallback
+    cache: object  # the document's EmbeddingCache; only the worker writes to it while the job runs
+    device: str = "auto"
+    fast: bool = False
+
+
+class EmbedWorker(QObject):
+    progress = Signal(int, int, int)  # job, done, total
+    partial = Signal(int, object)  # job, MapResult for the notes embedded so far
+    finished = Signal(int, object)  # job, MapResult
+    failed = Signal(int, str)  # job, one-line message
+    cancelled = Signal(int)
+    modelLoaded = Signal(object)  # the Encoder, so the window can show its description
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = None
+        self.latest = 0  # the newest job submitted; older queued jobs are skipped
+        self._key = None
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Thread-safe: the running job stops at the next batch."""
+        self._cancel.set()
+
+    def _load(self, job: Job):
+        from instructor_map.core.encoders import Encoder
+        from instructor_map.core.models import resolve_model
+
+        key = (job.model, job.device, job.fast)
+        if self.encoder is None or key != self._key:
+            self.encoder = Encoder(resolve_model(job.model), device=job.device, fast=job.fast)
+            self._key = key
+            self.modelLoaded.emit(self.encoder)
+        return self.encoder
+
+    @Slot(object)
+    def run(self, job: Job) -> None:
+        if job.number != self.latest:
+            self.cancelled.emit(job.number)
+            return
+        self._cancel.clear()
+        try:
+            encoder = self._load(job)
+            result = build_map(job.request, encoder, job.cache,
+                               progress=lambda d, t: self.progress.emit(job.number, d, t),
+                               partial=self._partial_reporter(job), cancelled=self._cancel.is_set)
+        except InputError as exc:
+            self.failed.emit(job.number, str(exc))
+            return
+        except MemoryError:
+            self.failed.emit(job.number, "out of memory while embedding; try fewer notes or another device")
+            return
+        except Exception as exc:  # a bug: keep the app alive and say what happened
+            traceback.print_exc()
+            self.failed.emit(job.number, f"embedding failed: {type(exc).__name__}: {exc}")
+            return
+        if result is None:
+            self.cancelled.emit(job.number)
+        else:
+            self.finished.emit(job.number, result)
+
+    def _partial_reporter(self, job: Job):
+        """Every PARTIAL_EVERY_S, lay out the notes embedded so far and send that map."""
+        request = job.request
+        done = np.zeros(len(request.ids), dtype=bool)
+        vectors: list[np.ndarray | None] = [None] * len(request.ids)
+        last = [time.monotonic()]
+
+        def on_partial(indices, vecs) -> None:
+            for i, v in zip(indices, vecs):
+                done[i], vectors[i] = True, v
+            if time.monotonic() - last[0] < PARTIAL_EVERY_S or done.sum() < 3 or done.all():
+                return
+            last[0] = time.monotonic()
+            rows = np.flatnonzero(done)
+            sub = MapRequest([request.ids[i] for i in rows], [request.texts[i] for i in rows], request.instruction,
+                             request.previous, request.pins, k="none")
+            self.partial.emit(job.number, layout_map(sub, np.stack([vectors[i] for i in rows])))
+
+        return on_partial
+
+
+class WorkerThread(QObject):
+    """Owns the thread; `submit` queues a job, cancelling the one that runs (its result would be stale)."""
+
+    submitted = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("embedding worker")
+        self.worker = EmbedWorker()
+        self.worker.moveToThread(self.thread)
+        self.submitted.connect(self.worker.run)
+        self.thread.start()
+        self._number = 0
+
+    @property
+    def latest(self) -> int:
+        return self._number
+
+    def submit(self, request: MapRequest, cache, model: str | None, device: str = "auto", fast: bool = False) -> int:
+        self.worker.cancel()
+        self._number += 1
+        self.worker.latest = self._number
+        self.submitted.emit(Job(self._number, request, model, cache, device, fast))
+        return self._number
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    def stop(self) -> None:
+        self.worker.cancel()
+        self.thread.quit()
+        self.thread.wait()

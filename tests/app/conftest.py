@@ -1,0 +1,49 @@
+"""App fixtures: a real main window under Xvfb, with its own settings file and answered dialogs."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, QThread, QTimer
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Dialog answers a test sets up front; an unexpected dialog fails the test instead of hanging it."""
+    from instructor_map.app import dialogs
+
+    queue: dict[str, list] = {}
+
+    def answer(name):
+        def reply(*args, **kwargs):
+            if not queue.get(name):
+                raise AssertionError(f"unexpected dialog: {name} {args[1:]}")
+            return queue[name].pop(0)
+        return reply
+
+    for name in ("error", "ask_save_changes", "ask_recover", "get_text", "open_paths", "save_path"):
+        monkeypatch.setattr(dialogs, name, answer(name))
+    return queue
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, answers, tiny_checkpoint):
+    """Builds main windows that close cleanly (no thread or timer left running) when the test ends."""
+    from instructor_map.app.main_window import MainWindow
+
+    windows = []
+
+    def make(model=None):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+        window = MainWindow(model=model or str(tiny_checkpoint), settings=settings)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.undo_stack.setClean()
+        window.close()
+        running = window.worker.thread.isRunning()
+        window.worker.stop()  # even when the assertion below fails, never leave a thread behind
+        window.deleteLater()
+        qtbot.wait(10)
+        assert not running, "the worker thread outlived its window"

@@ -1,0 +1,181 @@
+"""The whole loop in a real window: import, type a task, map, drag, undo, save, reopen, cancel."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from instructor_map.core.project_file import load_project
+
+NOTES = [
+    "A quiet beach with white sand and shallow water for the kids",
+    "Snorkelling trip to the reef in the morning",
+    "Ski slopes with fresh powder snow and a cosy chalet",
+    "Museums, cafes and old streets to explore on foot",
+    "Flights under 400 euros for the whole family",
+    "Hotel under 90 euros a night with breakfast",
+    "Hiking trail to a mountain lake with a picnic",
+    "Kids' water park with slides and a lazy river",
+    "Grandma cannot walk far: short distances only",
+    "Food tour of the night market",
+    "Car rental for a week with child seats",
+    "Sunset boat cruise along the coast",
+]
+TASK_A = "Represent the travel note for planning a relaxing family trip: "
+TASK_B = "Represent the travel note for planning the trip by budget: "
+
+
+def wait_idle(qtbot, window, timeout=60_000):
+    qtbot.waitUntil(lambda: not window.busy and not window._recompute_timer.isActive(), timeout=timeout)
+
+
+def import_notes(qtbot, window, tmp_path, notes=NOTES):
+    path = tmp_path / "notes.txt"
+    path.write_text("\n\n".join(notes), encoding="utf-8")
+    assert window.import_paths([path])
+    wait_idle(qtbot, window)
+
+
+def positions(window, dims=2):
+    return {i: window.doc.views[dims].position(i) for i in window.doc.notes}
+
+
+def test_first_run_shows_the_welcome_page(make_window):
+    window = make_window()
+    assert window.stack.currentWidget() is window.welcome
+    assert "Untitled" in window.windowTitle()
+
+
+def test_import_and_instruction_place_every_note(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.instruction_bar.combo.setEditText(TASK_A)
+    window.instruction_bar.apply_button.click()
+    import_notes(qtbot, window, tmp_path)
+    assert window.stack.currentWidget() is window.tabs
+    for dims in (2, 3):
+        places = positions(window, dims)
+        assert len(places) == len(NOTES) and all(p is not None and np.isfinite(p).all() for p in places.values())
+    assert window.doc.instruction == TASK_A
+    assert window.model_label.text().startswith("Model:")
+
+
+def test_drag_pins_a_note_and_undo_restores_it(qtbot, make_window, tmp_path):
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    note = window.doc.note_ids[0]
+    before = window.doc.views[2].position(note)
+    window.canvas.notesMoved.emit({note: (before[0] + 30.0, before[1] - 12.0)})
+    assert window.doc.views[2].pins[note] == (before[0] + 30.0, before[1] - 12.0)
+    assert window.isWindowModified()
+    window.undo_stack.undo()
+    assert note not in window.doc.views[2].pins
+    assert window.doc.views[2].position(note) == before
+
+
+def test_new_instruction_moves_unpinned_notes_only(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.instruction_bar.combo.setEditText(TASK_A)
+    window.instruction_bar.apply_button.click()
+    import_notes(qtbot, window, tmp_path)
+    pinned = window.doc.note_ids[:2]
+    window.canvas.notesMoved.emit({pinned[0]: (5.0, 5.0), pinned[1]: (-40.0, 20.0)})
+    before = positions(window)
+    window.instruction_bar.combo.setEditText(TASK_B)
+    window.instruction_bar.combo.lineEdit().returnPressed.emit()
+    wait_idle(qtbot, window)
+    after = positions(window)
+    assert after[pinned[0]] == (5.0, 5.0) and after[pinned[1]] == (-40.0, 20.0)
+    moved = [i for i in window.doc.note_ids[2:] if np.linalg.norm(np.subtract(after[i], before[i])) > 1e-3]
+    assert len(moved) >= len(NOTES) // 2
+    window.undo_stack.undo()  # the instruction change is one undo step, layout included
+    assert window.doc.instruction == TASK_A and positions(window) == before
+
+
+def test_save_close_reopen_keeps_everything(qtbot, make_window, tmp_path):
+    from instructor_map.core import commands as cmds
+    from instructor_map.core.document import Group, Link
+
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    a, b, c = window.doc.note_ids[:3]
+    window.canvas.notesMoved.emit({a: (1.5, 2.5)})
+    window.push(cmds.SetNoteField([b], "color", "#123456"))
+    window.push(cmds.AddGroup(Group("g-beach", "Beach"), [a, c]))
+    window.push(cmds.AddLink(Link("l-x", a, b, "supports", "because")))
+    path = tmp_path / "trip.imap"
+    assert window.save_as(path)
+    assert not window.isWindowModified() and "trip.imap" in window.windowTitle()
+    saved = load_project(path)
+    window.close()
+
+    again = make_window()
+    assert again.open_path(path)
+    doc = again.doc
+    assert list(doc.notes) == list(saved.notes) and doc.notes == saved.notes
+    assert doc.views[2].pins == {a: (1.5, 2.5)}
+    assert positions(again) == {i: saved.views[2].position(i) for i in saved.notes}
+    assert doc.notes[b].color == "#123456" and doc.notes[c].group == "g-beach"
+    assert doc.links["l-x"] == Link("l-x", a, b, "supports", "because")
+
+
+def test_cancel_mid_run_keeps_the_previous_map(qtbot, make_window, tmp_path, bundled_encoder):
+    window = make_window(model="bundled")
+    import_notes(qtbot, window, tmp_path)
+    before = positions(window)
+    many = [f"Note number {i} about {NOTES[i % len(NOTES)]}" for i in range(300)]
+    window.instruction_bar.combo.setEditText(TASK_B)
+    window.instruction_bar.apply_button.click()  # re-embeds the 12 notes under a new task
+    window.paste_notes("\n".join(many))
+    qtbot.waitUntil(lambda: window.busy and window.progress.maximum() > 0, timeout=30_000)
+    window.cancel()
+    wait_idle(qtbot, window)
+    assert {i: positions(window)[i] for i in before} == before
+
+
+def test_event_loop_keeps_turning_while_500_notes_embed(qtbot, make_window, tmp_path):
+    window = make_window(model="bundled")
+    gaps, last = [], [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(interval=10)
+    timer.timeout.connect(beat)
+    window.recompute()  # nothing to do: loads nothing
+    notes = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(500)]
+    timer.start()
+    start = time.perf_counter()
+    import_notes(qtbot, window, tmp_path, notes)
+    timer.stop()
+    took = time.perf_counter() - start
+    stall = max(gaps[5:])  # the first beats include starting the timer and the import
+    print(f"500 notes embedded in {took:.1f} s; {len(gaps)} heartbeats, longest gap {stall * 1000:.0f} ms")
+    assert len(positions(window)) == 500
+    assert stall < 0.100
+
+
+def test_3d_view_renders_the_map(qtbot, make_window, tmp_path):
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    window.tabs.setCurrentIndex(1)
+    qtbot.wait(200)
+    image = window.view3d.grabFramebuffer()
+    pixels = np.array([image.pixelColor(x, y).rgb() for x in range(0, image.width(), 7)
+                       for y in range(0, image.height(), 7)])
+    assert len(set(pixels.tolist())) > 3  # more than a blank background
+
+
+def test_bad_import_shows_one_dialog_and_keeps_the_document(qtbot, make_window, tmp_path, answers):
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    count = len(window.doc.notes)
+    bad = tmp_path / "photo.txt"
+    bad.write_bytes(bytes(range(256)) * 10)
+    answers["error"] = [None]
+    assert not window.import_paths([bad])
+    assert len(window.doc.notes) == count and not answers["error"]
