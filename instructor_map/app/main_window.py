@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.restoreGeometry(self.settings.value("geometry") or b"")
         self.set_document(MapDocument(), None)
+        QTimer.singleShot(0, self._offer_untitled_recovery)
 
     # ---- layout ----------------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -333,6 +334,8 @@ class MainWindow(QMainWindow):
             dialogs.error(self, "Could not save", str(exc))
             return False
         discard_autosave(path)
+        if self.path is None:
+            discard_autosave(self.untitled_path)
         self.path = path
         self.undo_stack.setClean()
         self._update_title()
@@ -340,12 +343,31 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path.name}", 4000)
         return True
 
+    @property
+    def untitled_path(self) -> Path:
+        """Where an unsaved document's autosave lives: beside the settings file."""
+        return Path(self.settings.fileName()).parent / "Untitled.imap"
+
     def autosave(self) -> None:
-        if not self.undo_stack.isClean() and self.doc.notes and self.path is not None:
+        if not self.undo_stack.isClean() and self.doc.notes:
             try:
-                write_autosave(self.doc, self.path)
+                self.untitled_path.parent.mkdir(parents=True, exist_ok=True)
+                write_autosave(self.doc, self.path or self.untitled_path)
             except (InputError, OSError) as exc:
                 self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+
+    def _offer_untitled_recovery(self) -> None:
+        backup = recovery_for(self.untitled_path)
+        if backup is None or self.doc.notes:
+            return
+        if dialogs.ask_recover(self, "An unsaved map"):
+            try:
+                self.set_document(load_project(backup), None)
+                self.undo_stack.resetClean()
+                return
+            except InputError as exc:
+                dialogs.error(self, "Could not recover", str(exc))
+        discard_autosave(self.untitled_path)
 
     def recent_files(self) -> list[str]:
         return [p for p in (self.settings.value("recent") or []) if Path(p).exists()]
@@ -372,8 +394,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        if self.path is not None:
-            discard_autosave(self.path)
+        discard_autosave(self.path or self.untitled_path)
         self.settings.setValue("geometry", self.saveGeometry())
         self._autosave_timer.stop()
         self._recompute_timer.stop()

@@ -5,12 +5,14 @@ Partial maps are laid out here too, so the GUI thread never computes an embeddin
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from instructor_map.core.errors import InputError
@@ -55,6 +57,8 @@ class EmbedWorker(QObject):
         key = (job.model, job.device, job.fast)
         if self.encoder is None or key != self._key:
             self.encoder = Encoder(resolve_model(job.model), device=job.device, fast=job.fast)
+            if self.encoder.device == "cpu":  # leave a core to the window, so it never stutters
+                torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
             self._key = key
             self.modelLoaded.emit(self.encoder)
         return self.encoder

@@ -179,3 +179,68 @@ def test_bad_import_shows_one_dialog_and_keeps_the_document(qtbot, make_window, 
     answers["error"] = [None]
     assert not window.import_paths([bad])
     assert len(window.doc.notes) == count and not answers["error"]
+
+
+def _crash(window):
+    """What a killed process leaves: no close event, no save, no autosave cleanup."""
+    window.worker.stop()
+    window._autosave_timer.stop()
+    window.undo_stack.setClean()
+    window.hide()
+
+
+def test_autosave_of_a_saved_project_is_offered_after_a_crash(qtbot, make_window, tmp_path, answers):
+    from instructor_map.core import commands as cmds
+
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    path = tmp_path / "trip.imap"
+    window.save_as(path)
+    note = window.doc.note_ids[0]
+    window.push(cmds.SetNoteField([note], "text", "Edited after saving"))
+    window.canvas.notesMoved.emit({note: (3.0, 4.0)})
+    wait_idle(qtbot, window)
+    window.autosave()
+    _crash(window)
+
+    again = make_window()
+    answers["ask_recover"] = [True]
+    assert again.open_path(path)
+    assert again.doc.notes[note].text == "Edited after saving" and again.doc.views[2].pins[note] == (3.0, 4.0)
+    assert again.isWindowModified()
+
+
+def test_an_unsaved_map_is_offered_on_the_next_start(qtbot, make_window, tmp_path, answers):
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    window.autosave()
+    texts = window.doc.texts()
+    _crash(window)
+
+    answers["ask_recover"] = [True]
+    again = make_window()
+    qtbot.waitUntil(lambda: bool(again.doc.notes), timeout=5000)
+    assert again.doc.texts() == texts and again.isWindowModified() and again.path is None
+
+
+def test_dropping_files_on_the_window_imports_them(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window()
+    path = tmp_path / "dropped.md"
+    path.write_text("# Beach\n\n- sand\n- waves\n\n# Snow\n\n- skiing\n", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    window.dropEvent(QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    wait_idle(qtbot, window)
+    assert sorted(window.doc.texts()) == ["sand", "skiing", "waves"]
+    assert {g.name for g in window.doc.groups.values()} == {"Beach", "Snow"}
+
+
+def test_a_sample_opens_from_the_first_screen(qtbot, make_window):
+    window = make_window()
+    window.welcome.sample_buttons["vacation.imap"].click()
+    assert window.stack.currentWidget() is window.tabs
+    assert len(window.doc.notes) >= 40 and all(window.doc.views[2].position(i) for i in window.doc.notes)
+    window.grab().save("/tmp/imap-window-vacation.png")

@@ -1,0 +1,527 @@
+"""The 2D map: notes as points with labels and link arrows; select, drag, link and open them with the mouse."""
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import textwrap
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import (QAbstractAnimation, QEasingCurve, QPoint, QPointF, QRectF, Qt, QTimer, QVariantAnimation,
+                            Signal)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QTransform
+from PySide6.QtSvg import QSvgGenerator
+
+from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
+from instructor_map.core.document import LINK_KINDS, MapDocument, Note
+
+POINT_SIZE, SELECTED_SIZE = 12, 15  # pixels
+PICK_RADIUS = 9  # pixels from a point's centre that still hit it
+RIM = POINT_SIZE / 2 + 1.5  # a point's outline; arrow tips touch it
+LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
+LABEL_CAP = 200  # labels shown at most
+LABEL_CELL = (130, 18)  # pixels
+LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
+# where a label may go: (right or left, lifted by label heights, what it may cover: 1 nothing, 2 points);
+# the second half is tried for a selected note only
+_SPOTS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1))
+LABEL_SPOTS = tuple((side, lift, 1) for side, lift in _SPOTS) + tuple((side, lift, 2) for side, lift in _SPOTS)
+GRID = 4  # pixels; labels are fitted on a grid of cells this size
+LABEL_CHARS = 40
+LABEL_DELAY_MS = 60
+TIP_WIDTH = 60
+FADED_ALPHA = 45
+TEXT = QColor("#2b2b2b")
+FADED_TEXT = QColor(43, 43, 43, 70)
+LABEL_FILL = QColor(251, 251, 248, 230)  # nearly opaque, so a label on top hides the one beneath cleanly
+PIN = "#3d3d3d"
+ARROW_STEPS = 72  # arrowheads are drawn at this many directions
+ARROW_LEN, ARROW_HALF = 9.0, 4.0
+ARROW_BOX = 2 * (RIM + ARROW_LEN + 1)
+PIN_BOX = 2 * (RIM + 10)
+Z_LINKS, Z_LABELS, Z_ARROWS, Z_POINTS = 0, 1, 2, 3  # bottom to top; pins and the link being drawn over all
+
+
+def _arrowhead(angle: float) -> QPainterPath:
+    """A symbol centred on the target note whose tip sits on the note's rim, pointing along `angle` degrees."""
+    tip, base = -RIM / ARROW_BOX, -(RIM + ARROW_LEN) / ARROW_BOX
+    path = QPainterPath(QPointF(tip, 0))
+    path.lineTo(base, ARROW_HALF / ARROW_BOX)
+    path.lineTo(base, -ARROW_HALF / ARROW_BOX)
+    path.closeSubpath()
+    return QTransform().rotate(angle).map(path)
+
+
+def _pin_mark() -> QPainterPath:
+    """A push-pin standing on the top of the note's point."""
+    s = PIN_BOX
+    path = QPainterPath()
+    path.addEllipse(QPointF(0, -(RIM + 6) / s), 3.2 / s, 3.2 / s)
+    path.addRect(QRectF(-0.7 / s, -(RIM + 4) / s, 1.4 / s, 4.5 / s))
+    return path
+
+
+ARROWHEADS = [_arrowhead(k * 360 / ARROW_STEPS) for k in range(ARROW_STEPS)]
+PIN_MARK = _pin_mark()
+
+
+def label_text(note: Note) -> str:
+    """The title, else the text's start on one line, cut with an ellipsis."""
+    text = note.title.strip() or " ".join(note.text.split())
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+class _Scatter(pg.ScatterPlotItem):
+    """A scatter that leaves clicks to the view box, which picks notes itself."""
+
+    def mouseClickEvent(self, ev):
+        ev.ignore()
+
+
+class _Label(pg.TextItem):
+    """A note's label beside its point: right or left of it (`side`), raised or lowered by `lift` pixels."""
+
+    side, lift = 1, 0.0
+
+    def __init__(self):
+        super().__init__(anchor=(0, 0.5), fill=pg.mkBrush(LABEL_FILL))
+        self.textItem.document().setDocumentMargin(1)  # a tight box, so near labels overlap less
+        self.setZValue(Z_LABELS)
+
+    def updateTextPos(self):
+        super().updateTextPos()
+        self.textItem.moveBy(self.side * LABEL_GAP, self.lift)
+
+    def show_text(self, text: str, color: QColor, font: QFont, side: int, lift: float) -> None:
+        if self.color != color:
+            self.setColor(color)
+        if self.textItem.font() != font:
+            self.setFont(font)
+            self.setZValue(Z_POINTS + 0.5 if font.bold() else Z_LABELS)  # a selected note's label is on top
+        if (side, lift) != (self.side, self.lift):
+            self.side, self.lift = side, lift
+            self.setAnchor((0 if side > 0 else 1, 0.5))
+        self.setPlainText(text)
+        if not self.isVisible():
+            self.setVisible(True)
+
+
+class _MapViewBox(pg.ViewBox):
+    """Hands left clicks and drags to the canvas; pans with the right or middle button; zooms on the wheel."""
+
+    clicked = Signal(object)
+    dragged = Signal(object)
+
+    def mouseClickEvent(self, ev):
+        ev.accept()
+        self.clicked.emit(ev)
+
+    def mouseDragEvent(self, ev, axis=None):
+        ev.accept()
+        if ev.button() == Qt.LeftButton:
+            self.dragged.emit(ev)
+            return
+        inverse = pg.functions.invertQTransform(self.childGroup.transform())
+        shift = inverse.map(QPointF(ev.lastPos() - ev.pos())) - inverse.map(QPointF(0, 0))
+        self.translateBy(x=shift.x(), y=shift.y())
+
+
+class MapCanvas2D(pg.PlotWidget):
+    """The document's 2D view. It never edits the document: it emits what the user asked for.
+
+    Click selects (Ctrl toggles), a click on empty space clears; a left drag on empty space selects with a
+    rubber band (Ctrl or Shift adds); a left drag on a note moves it, with the selection if it is selected;
+    Shift and a left drag from a note to another asks for a link; double-click opens a note; right-click asks
+    for a menu; right or middle drag pans; the wheel zooms.
+    """
+
+    selectionChanged = Signal(list)  # note ids, after the user changed the selection
+    notesMoved = Signal(dict)  # {note id: (x, y)} once, when a drag ends
+    noteActivated = Signal(str)
+    contextMenuRequested = Signal(list, QPoint)  # the notes it is for (none on empty space), global position
+    linkRequested = Signal(str, str)  # source, target
+
+    def __init__(self, parent=None):
+        vb = _MapViewBox(lockAspect=True, enableMenu=False)
+        super().__init__(parent, background=BACKGROUND, viewBox=vb)
+        self.vb = vb
+        plot = self.getPlotItem()
+        for axis in ("left", "bottom"):
+            plot.hideAxis(axis)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        self.vb.disableAutoRange()
+        band = QColor(SELECTED)
+        band.setAlpha(28)
+        self.vb.rbScaleBox.setPen(pg.mkPen(SELECTED, width=1, style=Qt.DashLine))
+        self.vb.rbScaleBox.setBrush(QBrush(band))
+        self._doc = MapDocument()
+        self._ids: list[str] = []
+        self._row: dict[str, int] = {}
+        self._pos = np.zeros((0, 2))
+        self._colors: list[str] = []
+        self._pinned = np.zeros(0, bool)
+        self._link_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._selection: list[str] = []
+        self._highlight: set[str] | None = None
+        self._brushes: dict[tuple[str, bool], QBrush] = {}
+        self._pens = (pg.mkPen("#ffffff", width=1), pg.mkPen(SELECTED, width=2.5))
+        self._labels: list[_Label] = []
+        self._label_rows: list[int] = []
+        self._fonts = (QFont(), QFont())  # plain, and bold for selected notes
+        for font in self._fonts:
+            font.setPointSizeF(8.5)
+        self._fonts[1].setBold(True)
+        self._metrics = tuple(QFontMetricsF(font) for font in self._fonts)
+        self._texts: list[str] = []
+        self._widths: dict[tuple[str, bool], float] = {}  # label widths in pixels, by text and boldness
+        self._dragging: dict[str, np.ndarray] = {}  # note id -> place when the drag began
+        self._drag_delta = np.zeros(2)
+        self._link_source: str | None = None
+        self._link_from = np.zeros(2)
+        self._band_adds = False
+        self._press_modifiers = Qt.NoModifier  # a drag acts on the keys held when the button went down
+        self._start = self._target = self._pos
+
+        self._links = {}
+        self._arrows = {}
+        for kind in LINK_KINDS:
+            color, dashed = LINK_STYLES[kind]
+            pen = pg.mkPen(color, width=1.6, style=Qt.DashLine if dashed else Qt.SolidLine)
+            self._links[kind] = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
+            self._arrows[kind] = _Scatter(pxMode=True, size=ARROW_BOX, pen=None, brush=pg.mkBrush(color))
+        self._points = _Scatter(pxMode=True, size=POINT_SIZE, symbol="o", hoverable=True, tip=self._tooltip)
+        self._pins = _Scatter(pxMode=True, size=PIN_BOX, symbol=PIN_MARK, pen=None, brush=pg.mkBrush(PIN))
+        self._link_line = pg.PlotCurveItem(pen=pg.mkPen(SELECTED, width=1.5, style=Qt.DashLine))
+        layers = {Z_LINKS: self._links.values(), Z_ARROWS: self._arrows.values(), Z_POINTS: [self._points],
+                  Z_POINTS + 1: [self._pins, self._link_line]}
+        for z, items in layers.items():
+            for item in items:
+                item.setZValue(z)
+                self.vb.addItem(item)
+        self._link_line.hide()
+
+        self._label_timer = QTimer(self, singleShot=True, interval=LABEL_DELAY_MS)
+        self._label_timer.timeout.connect(self._update_labels)
+        self._animation = QVariantAnimation(self, startValue=0.0, endValue=1.0)
+        self._animation.setEasingCurve(QEasingCurve.InOutCubic)
+        self._animation.valueChanged.connect(self._on_animation_changed)
+        self._animation.finished.connect(self._on_animation_finished)
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
+        self.vb.clicked.connect(self._on_mouse_clicked)
+        self.vb.dragged.connect(self._on_mouse_dragged)
+
+    # ---- public API ------------------------------------------------------------------------------------
+    def set_document(self, doc: MapDocument) -> None:
+        self._animation.stop()
+        self._doc, self._selection, self._highlight = doc, [], None
+        self._dragging, self._link_source, self._widths = {}, None, {}
+        self.refresh()
+        self.fit_all()
+
+    def refresh(self) -> None:
+        """Re-read notes, places, colours, pins and links from the document and draw them."""
+        self._animation.stop()
+        had_points = bool(self._ids)
+        self._read()
+        if not had_points and self._ids:
+            self.fit_all()
+        self._update_labels()
+        self._draw()
+
+    def animate_to_document(self, duration_ms: int = 400) -> None:
+        """Like refresh, but the points glide from where they are shown now to their new places."""
+        shown = dict(zip(self._ids, self._pos))
+        if not shown:
+            self.refresh()  # nothing to glide from
+            return
+        self._animation.stop()
+        self._read()
+        self._target = self._pos.copy()
+        self._start = np.array([shown.get(i, p) for i, p in zip(self._ids, self._target)]).reshape(-1, 2)
+        self._pos = self._start.copy()
+        self._update_labels()
+        self._draw()
+        if self._ids and duration_ms > 0:
+            self._animation.setDuration(duration_ms)
+            self._animation.start()
+        else:
+            self._on_animation_finished()
+
+    def set_selection(self, ids: list[str]) -> None:
+        self._selection = [i for i in dict.fromkeys(ids) if i in self._doc.notes]
+        self._update_labels()
+        self._draw()
+
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    def set_highlight(self, ids: set[str] | None) -> None:
+        self._highlight = None if ids is None else set(ids)
+        self._update_labels()
+        self._draw()
+
+    def fit_all(self) -> None:
+        if not self._ids:
+            return
+        (x0, y0), (x1, y1) = self._pos.min(axis=0), self._pos.max(axis=0)
+        w, h = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
+        # room for labels beside the outermost points, more on the right where they go first
+        self.vb.setRange(xRange=(x0 - 0.1 * w, x1 + 0.2 * w), yRange=(y0 - 0.06 * h, y1 + 0.06 * h), padding=0)
+
+    def export_image(self, path) -> None:
+        """Save what the canvas shows as PNG (or any raster format Qt knows) or as SVG."""
+        path = str(path)
+        if path.lower().endswith(".svg"):
+            svg = QSvgGenerator()
+            svg.setFileName(path)
+            svg.setSize(self.size())
+            svg.setViewBox(self.rect())
+            svg.setTitle("Instructor Map")
+            scatters = [self._points, self._pins, *self._arrows.values()]
+            for item in scatters:  # draw each symbol as vectors, not from the pixmap cache
+                item.setExportMode(True, {"antialias": True})
+            painter = QPainter(svg)
+            self.render(painter)
+            for item in scatters:
+                item.setExportMode(False)
+            if not painter.end():
+                raise OSError(f"could not write {path}")
+        elif not self.grab().save(path):
+            raise OSError(f"could not write {path}")
+
+    # ---- reading and drawing ---------------------------------------------------------------------------
+    def _read(self) -> None:
+        doc, view = self._doc, self._doc.views[2]
+        ids = list(doc.notes)
+        places = view.array(ids)
+        drawn = np.isfinite(places).all(axis=1)
+        self._ids = [i for i, ok in zip(ids, drawn) if ok]
+        self._row = {i: r for r, i in enumerate(self._ids)}
+        self._pos = places[drawn].astype(float)
+        self._colors = [note_color(doc, i) for i in self._ids]
+        self._texts = [label_text(doc.notes[i]) for i in self._ids]
+        self._pinned = np.array([i in view.pins for i in self._ids], dtype=bool)
+        self._selection = [i for i in self._selection if i in doc.notes]
+        pairs = {kind: [] for kind in LINK_KINDS}
+        for link in doc.links.values():
+            ends = self._row.get(link.source), self._row.get(link.target)
+            if None not in ends and ends[0] != ends[1] and link.kind in pairs:
+                pairs[link.kind].append(ends)
+        self._link_rows = {k: tuple(np.array(v, dtype=int).reshape(-1, 2).T) for k, v in pairs.items()}
+        for note_id, start in self._dragging.items():  # a drag in progress keeps its live places
+            if note_id in self._row:
+                self._pos[self._row[note_id]] = start + self._drag_delta
+
+    def _brush(self, color: str, faded: bool) -> QBrush:
+        brush = self._brushes.get((color, faded))
+        if brush is None:
+            qcolor = QColor(color)
+            if faded:
+                qcolor.setAlpha(FADED_ALPHA)
+            brush = self._brushes[(color, faded)] = QBrush(qcolor)
+        return brush
+
+    def _draw(self) -> None:
+        pos, hits = self._pos, self._highlight
+        chosen = set(self._selection)
+        brushes = [self._brush(c, hits is not None and i not in hits) for i, c in zip(self._ids, self._colors)]
+        picked = [i in chosen for i in self._ids]
+        self._points.setData(pos=pos, brush=brushes, pen=[self._pens[p] for p in picked], data=self._ids,
+                             size=[SELECTED_SIZE if p else POINT_SIZE for p in picked])
+        self._pins.setData(pos=pos[self._pinned])
+        for kind, (src, dst) in self._link_rows.items():
+            segments = np.empty((2 * len(src), 2))
+            segments[0::2], segments[1::2] = pos[src], pos[dst]
+            self._links[kind].setData(segments[:, 0], segments[:, 1], connect="pairs")
+            d = pos[dst] - pos[src]
+            steps = np.rint(np.degrees(np.arctan2(-d[:, 1], d[:, 0])) / (360 / ARROW_STEPS)).astype(int)
+            self._arrows[kind].setData(pos=pos[dst], symbol=[ARROWHEADS[k % ARROW_STEPS] for k in steps])
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        for item, row in zip(self._labels, self._label_rows):
+            item.setPos(*self._pos[row])
+
+    def _label_order(self, inside: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> list[int]:
+        """Visible rows worth a label, best first: selected, search hits, then the rest or a spread of them."""
+        wanted = set(self._selection) | (self._highlight or set())
+        first = [r for r in inside.tolist() if self._ids[r] in wanted]
+        if len(inside) <= LABEL_ALL:
+            return list(dict.fromkeys([*first, *inside.tolist()]))
+        cells = np.stack([sx[inside] // LABEL_CELL[0], sy[inside] // LABEL_CELL[1]], axis=1)
+        _, firsts = np.unique(cells, axis=0, return_index=True)  # one note per label-sized cell
+        return list(dict.fromkeys([*first, *inside[np.sort(firsts)].tolist()]))
+
+    def _fit_labels(self) -> list[tuple]:
+        """(row, side, lift, bold, faded) for each label that fits beside its point (right, left, a little
+        higher or lower) in the view without covering another label or a point; a selected note's label covers
+        points where it must."""
+        width, height = self.vb.width(), self.vb.height()
+        if not self._ids or width < 1 or height < 1:
+            return []
+        (x0, _), (_, y1) = self.vb.viewRange()
+        px, py = self.vb.viewPixelSize()
+        sx, sy = (self._pos[:, 0] - x0) / px, (y1 - self._pos[:, 1]) / py  # pixels from the top left
+        inside = np.flatnonzero((sx >= 0) & (sx < width) & (sy >= 0) & (sy < height))
+        taken = np.zeros((int(height // GRID) + 1, int(width // GRID) + 1), dtype=np.uint8)  # 1 point, 2 label
+        cx, cy = (sx[inside] // GRID).astype(int), (sy[inside] // GRID).astype(int)
+        for dx, dy in itertools.product((-1, 0, 1), repeat=2):
+            taken[np.clip(cy + dy, 0, taken.shape[0] - 1), np.clip(cx + dx, 0, taken.shape[1] - 1)] = 1
+        chosen, hits = set(self._selection), self._highlight
+        placed = []
+        for row in self._label_order(inside, sx, sy):
+            note_id = self._ids[row]
+            bold = note_id in chosen
+            w, h = self._text_width(self._texts[row], bold), self._metrics[bold].height() + 2
+            for side, lift, limit in LABEL_SPOTS[: len(LABEL_SPOTS) if bold else len(LABEL_SPOTS) // 2]:
+                left = sx[row] + LABEL_GAP if side > 0 else sx[row] - LABEL_GAP - w
+                top = sy[row] + (lift - 0.5) * h
+                if left < 0 or top < 0 or left + w > width or top + h > height:
+                    continue
+                cells = np.s_[int(top // GRID):math.ceil((top + h) / GRID),
+                              int(left // GRID):math.ceil((left + w) / GRID)]
+                if taken[cells].max(initial=0) < limit:
+                    taken[cells] = 2
+                    placed.append((row, side, lift * h, bold, hits is not None and note_id not in hits))
+                    break
+            if len(placed) == LABEL_CAP:
+                break
+        return placed
+
+    def _text_width(self, text: str, bold: bool) -> float:
+        width = self._widths.get((text, bold))
+        if width is None:
+            width = self._widths[(text, bold)] = self._metrics[bold].horizontalAdvance(text) + 2
+        return width
+
+    def _update_labels(self) -> None:
+        placed = self._fit_labels()
+        while len(self._labels) < len(placed):
+            self._labels.append(_Label())
+            self.vb.addItem(self._labels[-1], ignoreBounds=True)
+        for item, (row, side, lift, bold, faded) in zip(self._labels, placed):
+            item.show_text(self._texts[row], FADED_TEXT if faded else TEXT, self._fonts[bold], side, lift)
+        for item in self._labels[len(placed):]:
+            if item.isVisible():
+                item.setVisible(False)
+        self._label_rows = [row for row, *_ in placed]
+        self._place_labels()
+
+    def _tooltip(self, x, y, data) -> str:
+        note = self._doc.notes.get(data)
+        if note is None:
+            return ""
+        body = "<br>".join(html.escape(line) for line in textwrap.wrap(" ".join(note.text.split()), TIP_WIDTH))
+        return f"<qt><b>{html.escape(note.title)}</b><br>{body}</qt>" if note.title else f"<qt>{body}</qt>"
+
+    # ---- animation and view ----------------------------------------------------------------------------
+    def _on_animation_changed(self, t) -> None:
+        self._pos = self._start + (self._target - self._start) * float(t)
+        self._draw()
+
+    def _on_animation_finished(self) -> None:
+        self._pos = self._target.copy()
+        self._update_labels()
+        self._draw()
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        x, y = self._pos[:, 0], self._pos[:, 1]
+        if len(x) and ((x < x0) | (x > x1) | (y < y0) | (y > y1)).any():
+            self.fit_all()
+
+    def _on_range_changed(self, *_) -> None:
+        self._label_timer.start()
+
+    def hideEvent(self, event) -> None:
+        self._label_timer.stop()
+        if self._animation.state() == QAbstractAnimation.Running:
+            self._animation.stop()
+            self._on_animation_finished()
+        super().hideEvent(event)
+
+    # ---- mouse -----------------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        self._press_modifiers = event.modifiers()
+        super().mousePressEvent(event)
+
+    def _note_at(self, vb_pos) -> str | None:
+        if not self._ids:
+            return None
+        p = self.vb.mapToView(QPointF(vb_pos))
+        px, py = self.vb.viewPixelSize()
+        d2 = ((self._pos[:, 0] - p.x()) / px) ** 2 + ((self._pos[:, 1] - p.y()) / py) ** 2
+        row = int(np.argmin(d2))
+        return self._ids[row] if d2[row] <= PICK_RADIUS**2 else None
+
+    def _select(self, ids: list[str]) -> None:
+        ids = list(dict.fromkeys(ids))
+        if ids != self._selection:
+            self.set_selection(ids)
+            self.selectionChanged.emit(self.selection())
+
+    def _on_mouse_clicked(self, ev) -> None:
+        hit = self._note_at(ev.pos())
+        if ev.button() == Qt.LeftButton:
+            if ev.double():
+                if hit is not None:
+                    self.noteActivated.emit(hit)
+            elif ev.modifiers() & Qt.ControlModifier:
+                if hit is not None:
+                    toggled = [i for i in self._selection if i != hit]
+                    self._select(toggled if hit in self._selection else [*self._selection, hit])
+            else:
+                self._select([] if hit is None else [hit])
+        elif ev.button() == Qt.RightButton:
+            if hit is not None and hit not in self._selection:
+                self._select([hit])
+            self.contextMenuRequested.emit(self.selection() if hit is not None else [], ev.screenPos().toPoint())
+
+    def _on_mouse_dragged(self, ev) -> None:
+        if ev.isStart():
+            self._begin_drag(ev)
+        origin, now = self.vb.mapToView(QPointF(ev.buttonDownPos())), self.vb.mapToView(QPointF(ev.pos()))
+        if self._dragging:
+            self._drag_delta = np.array([now.x() - origin.x(), now.y() - origin.y()])
+            for note_id, start in self._dragging.items():
+                if note_id in self._row:
+                    self._pos[self._row[note_id]] = start + self._drag_delta
+            self._draw()
+            if ev.isFinish():
+                moved = {i: tuple(map(float, self._pos[self._row[i]])) for i in self._dragging if i in self._row}
+                self._dragging = {}
+                self._update_labels()
+                self.notesMoved.emit(moved)
+        elif self._link_source is not None:
+            self._link_line.setData([self._link_from[0], now.x()], [self._link_from[1], now.y()])
+            if ev.isFinish():
+                source, target = self._link_source, self._note_at(ev.pos())
+                self._link_source = None
+                self._link_line.hide()
+                if target is not None and target != source:
+                    self.linkRequested.emit(source, target)
+        elif ev.isFinish():
+            self.vb.rbScaleBox.hide()
+            band = QRectF(origin, now).normalized()
+            x, y = self._pos[:, 0], self._pos[:, 1]
+            inside = (x >= band.left()) & (x <= band.right()) & (y >= band.top()) & (y <= band.bottom())
+            caught = [self._ids[r] for r in np.flatnonzero(inside)]
+            self._select([*self._selection, *caught] if self._band_adds else caught)
+        else:
+            self.vb.updateScaleBox(ev.buttonDownPos(), ev.pos())
+
+    def _begin_drag(self, ev) -> None:
+        """Decide what a left drag does from where it began and the keys held: move, link or rubber band."""
+        if self._animation.state() == QAbstractAnimation.Running:
+            self.refresh()
+        hit, keys = self._note_at(ev.buttonDownPos()), self._press_modifiers
+        if hit is None:
+            self._band_adds = bool(keys & (Qt.ControlModifier | Qt.ShiftModifier))
+        elif keys & Qt.ShiftModifier:
+            self._link_source, self._link_from = hit, self._pos[self._row[hit]].copy()
+            self._link_line.show()
+        else:
+            if hit not in self._selection:
+                self._select([hit])
+            self._drag_delta = np.zeros(2)
+            self._dragging = {i: self._pos[self._row[i]].copy() for i in self._selection if i in self._row}

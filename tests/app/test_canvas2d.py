@@ -1,0 +1,307 @@
+"""The 2D canvas under a real X server: drawing, selection, drags, links, labels and animation."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QAbstractAnimation, QPoint, QPointF, Qt, QTimer
+
+from instructor_map.app.canvas2d import LABEL_CAP, MapCanvas2D
+from instructor_map.core.document import Link, MapDocument, Note
+
+SCREENSHOT = "/tmp/canvas2d.png"
+TOPICS = [
+    ("Beach", ["Sunset swim at the lagoon", "Snorkelling over the reef near the pier",
+               "Lazy afternoon with a book under the palms", "Surf lesson for beginners at dawn",
+               "Fresh coconut from the beach stall"]),
+    ("Mountains", ["Hike to the glacier viewpoint", "Cable car to the summit restaurant",
+                   "Overnight stay in the alpine hut", "Skiing the black run before lunch",
+                   "Via ferrata with a local guide"]),
+    ("City", ["Old town walking tour with street food", "Modern art museum on a rainy day",
+              "Rooftop bar with a view over the harbour", "Night market for souvenirs",
+              "Jazz concert in the cathedral square"]),
+    ("Budget", ["Flights are cheaper on Tuesdays", "Hostel dorms cut the cost in half",
+                "Rail pass pays off after four long trips", "Eat where the locals eat",
+                "Free museum Sundays"]),
+    ("Family", ["Kids want a pool at the hotel", "Grandma cannot climb many stairs",
+                "Short transfers keep everyone happy", "Playground near the apartment",
+                "A day at the theme park"]),
+    ("Worries", ["Passport expires in March", "Travel insurance covers ski accidents?",
+                 "The dog needs a sitter for two weeks", "Sunburn last year was awful",
+                 "Strikes at the airport in summer"]),
+]
+
+
+def make_doc(n_per_topic: int | None = None, seed: int = 3) -> MapDocument:
+    """Six clusters of travel notes around a circle (each a small sunflower spiral), a long note, two titles."""
+    rng = np.random.default_rng(seed)
+    doc = MapDocument()
+    for c, (topic, texts) in enumerate(TOPICS):
+        centre = 7 * np.array([math.cos(c * math.pi / 3), math.sin(c * math.pi / 3)])
+        for k in range(n_per_topic or len(texts)):
+            note_id = f"n{len(doc.notes) + 1}"
+            text = texts[k % len(texts)]
+            doc.notes[note_id] = Note(note_id, text, title=topic if k == 0 and c % 2 else "")
+            around = 1.6 * np.array([math.cos(k * 2.4 + c), math.sin(k * 2.4 + c)]) * math.sqrt((k + 1) / 5)
+            doc.views[2].positions[note_id] = tuple(float(v) for v in centre + around + rng.normal(0, 0.25, 2))
+            doc.clusters[note_id] = c
+    doc.notes["n2"].text = ("Snorkelling over the reef near the pier, then lunch at the fish shack that "
+                            "everyone on the forum recommends; bring cash because they do not take cards.")
+    return doc
+
+
+@pytest.fixture
+def make_canvas(qtbot):
+    """Builds shown canvases and checks, once the test ends, that none left a timer or animation running."""
+    canvases = []
+
+    def make(doc: MapDocument | None = None) -> MapCanvas2D:
+        canvas = MapCanvas2D()
+        qtbot.addWidget(canvas)
+        canvas.resize(900, 650)
+        canvas.show()
+        qtbot.waitExposed(canvas)
+        canvas.set_document(doc if doc is not None else make_doc())
+        canvases.append(canvas)
+        return canvas
+
+    yield make
+    for canvas in canvases:
+        canvas.hide()  # qtbot closes it afterwards
+        assert not [t for t in canvas.findChildren(QTimer) if t.isActive()], "a timer outlived its test"
+        assert canvas._animation.state() == QAbstractAnimation.Stopped
+
+
+def screen_point(canvas: MapCanvas2D, x: float, y: float) -> QPoint:
+    return canvas.mapFromScene(canvas.vb.mapViewToScene(QPointF(x, y)))
+
+
+def note_point(canvas: MapCanvas2D, note_id: str) -> QPoint:
+    return screen_point(canvas, *canvas._doc.views[2].position(note_id))
+
+
+def data_point(canvas: MapCanvas2D, p: QPoint) -> tuple[float, float]:
+    q = canvas.vb.mapSceneToView(canvas.mapToScene(p))
+    return q.x(), q.y()
+
+
+def drag(qtbot, canvas, start: QPoint, end: QPoint, modifier=Qt.NoModifier, steps: int = 8) -> None:
+    """A real left-button drag on the viewport, with pauses so the scene's move rate limit lets moves through."""
+    viewport = canvas.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, modifier, start)
+    for k in range(1, steps + 1):
+        qtbot.mouseMove(viewport, start + (end - start) * (k / steps))
+        qtbot.wait(20)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, modifier, end)
+
+
+def shown_labels(canvas: MapCanvas2D) -> list:
+    return [label for label in canvas._labels if label.isVisible()]
+
+
+def empty_spot(canvas: MapCanvas2D) -> QPoint:
+    """A viewport point at least 40 pixels from every note."""
+    pts = np.array([[p.x(), p.y()] for p in (note_point(canvas, i) for i in canvas._ids)])
+    for x in range(40, 860, 20):
+        for y in range(40, 610, 20):
+            if np.hypot(*(pts - (x, y)).T).min() > 40:
+                return QPoint(x, y)
+    raise AssertionError("no empty spot")
+
+
+def test_refresh_draws_every_placed_note(make_canvas):
+    doc = make_doc()
+    doc.notes["loose"] = Note("loose", "no place yet")
+    canvas = make_canvas(doc)
+    assert len(canvas._points.data) == len(doc.notes) - 1
+    assert sorted(canvas._points.data["data"].tolist()) == sorted(i for i in doc.notes if i != "loose")
+    shown = shown_labels(canvas)
+    assert len(shown) >= 0.8 * (len(doc.notes) - 1)
+    boxes = [label.textItem.sceneBoundingRect().adjusted(1, 1, -1, -1) for label in shown]
+    assert not any(a.intersects(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+
+
+def test_empty_document(make_canvas):
+    canvas = make_canvas(MapDocument())
+    canvas.fit_all()
+    canvas.animate_to_document()
+    assert len(canvas._points.data) == 0 and canvas.selection() == []
+
+
+def test_drag_one_note_emits_once_near_the_drop(make_canvas, qtbot):
+    canvas = make_canvas()
+    moves = []
+    canvas.notesMoved.connect(moves.append)
+    start = note_point(canvas, "n7")
+    end = start + QPoint(120, 70)
+    drag(qtbot, canvas, start, end)
+    assert len(moves) == 1 and list(moves[0]) == ["n7"]
+    drop = data_point(canvas, end)
+    assert np.allclose(moves[0]["n7"], drop, atol=2 * canvas.vb.viewPixelSize()[0])
+    assert canvas.selection() == ["n7"]
+    assert canvas._doc.views[2].pins == {}  # the document is the window's to change
+
+
+def test_drag_moves_every_selected_note(make_canvas, qtbot):
+    canvas = make_canvas()
+    chosen = ["n3", "n11", "n20"]
+    canvas.set_selection(chosen)
+    before = {i: np.array(canvas._doc.views[2].position(i)) for i in chosen}
+    moves = []
+    canvas.notesMoved.connect(moves.append)
+    start = note_point(canvas, "n11")
+    drag(qtbot, canvas, start, start + QPoint(-90, 60))
+    assert len(moves) == 1 and sorted(moves[0]) == sorted(chosen)
+    shifts = [np.array(moves[0][i]) - before[i] for i in chosen]
+    assert np.allclose(shifts, shifts[0]) and np.linalg.norm(shifts[0]) > 0
+    assert np.allclose(canvas._pos[canvas._row["n3"]], moves[0]["n3"])  # drawn where it was dropped
+
+
+def test_click_selects_ctrl_toggles_empty_clears(make_canvas, qtbot):
+    canvas = make_canvas()
+    changes = []
+    canvas.selectionChanged.connect(changes.append)
+    viewport = canvas.viewport()
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.NoModifier, note_point(canvas, "n4"))
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.ControlModifier, note_point(canvas, "n9"))
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.ControlModifier, note_point(canvas, "n4"))
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.NoModifier, empty_spot(canvas))
+    assert changes == [["n4"], ["n4", "n9"], ["n9"], []]
+
+
+def test_rubber_band_selects_the_notes_inside(make_canvas, qtbot):
+    canvas = make_canvas()
+    changes = []
+    canvas.selectionChanged.connect(changes.append)
+    corner_a, corner_b = QPoint(430, 40), QPoint(880, 330)
+    assert canvas._note_at(canvas.vb.mapFromScene(canvas.mapToScene(corner_a))) is None
+    drag(qtbot, canvas, corner_a, corner_b)
+    (x0, y1), (x1, y0) = data_point(canvas, corner_a), data_point(canvas, corner_b)
+    inside = [i for i in canvas._ids if x0 <= canvas._pos[canvas._row[i], 0] <= x1
+              and y0 <= canvas._pos[canvas._row[i], 1] <= y1]
+    assert inside and len(changes) == 1 and sorted(changes[0]) == sorted(inside)
+    assert not canvas.vb.rbScaleBox.isVisible()
+
+
+def test_shift_drag_between_notes_requests_a_link(make_canvas, qtbot):
+    canvas = make_canvas()
+    links, moves = [], []
+    canvas.linkRequested.connect(lambda s, t: links.append((s, t)))
+    canvas.notesMoved.connect(moves.append)
+    drag(qtbot, canvas, note_point(canvas, "n1"), note_point(canvas, "n16"), Qt.ShiftModifier)
+    assert links == [("n1", "n16")] and moves == []
+    assert not canvas._link_line.isVisible()
+
+
+def test_double_click_and_context_menu(make_canvas, qtbot):
+    canvas = make_canvas()
+    activated, menus = [], []
+    canvas.noteActivated.connect(activated.append)
+    canvas.contextMenuRequested.connect(lambda ids, pos: menus.append((ids, pos)))
+    viewport, spot = canvas.viewport(), note_point(canvas, "n5")
+    qtbot.mouseClick(viewport, Qt.LeftButton, Qt.NoModifier, spot)  # what a real double click sends
+    qtbot.mouseDClick(viewport, Qt.LeftButton, Qt.NoModifier, spot)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, spot)
+    assert activated == ["n5"]
+    canvas.set_selection(["n1", "n2"])
+    qtbot.mouseClick(viewport, Qt.RightButton, Qt.NoModifier, note_point(canvas, "n2"))
+    qtbot.mouseClick(viewport, Qt.RightButton, Qt.NoModifier, note_point(canvas, "n8"))
+    assert [ids for ids, _ in menus] == [["n1", "n2"], ["n8"]]
+    assert canvas.selection() == ["n8"]
+
+
+def test_set_selection_does_not_emit(make_canvas, qtbot):
+    canvas = make_canvas()
+    with qtbot.assertNotEmitted(canvas.selectionChanged):
+        canvas.set_selection(["n1", "n2", "missing"])
+    assert canvas.selection() == ["n1", "n2"]
+
+
+def test_highlight_fades_the_others(make_canvas):
+    canvas = make_canvas()
+    canvas.set_highlight({"n1"})
+    alphas = {i: b.color().alpha() for i, b in zip(canvas._ids, canvas._points.data["brush"])}
+    assert alphas["n1"] == 255 and max(a for i, a in alphas.items() if i != "n1") < 100
+    canvas.set_highlight(None)
+    assert all(b.color().alpha() == 255 for b in canvas._points.data["brush"])
+
+
+def test_level_of_detail_caps_labels(make_canvas, qtbot):
+    canvas = make_canvas(make_doc(n_per_topic=500))
+    assert len(canvas._ids) == 3000
+    shown = shown_labels(canvas)
+    assert 0 < len(shown) <= LABEL_CAP
+    canvas.vb.setRange(xRange=(5.5, 8.5), yRange=(-1, 1), padding=0)  # zoom in: only notes in view get labels
+    qtbot.waitUntil(lambda: not canvas._label_timer.isActive())
+    (x0, x1), (y0, y1) = canvas.vb.viewRange()
+    shown = shown_labels(canvas)
+    assert 0 < len(shown) <= LABEL_CAP
+    assert all(x0 <= label.pos().x() <= x1 and y0 <= label.pos().y() <= y1 for label in shown)
+
+
+def test_animation_ends_at_the_document_places(make_canvas, qtbot):
+    canvas = make_canvas()
+    view = canvas._doc.views[2]
+    view.positions = {i: (-p[1], p[0]) for i, p in view.positions.items()}  # a new layout
+    canvas.animate_to_document(200)
+    qtbot.wait(60)
+    assert canvas._animation.state() == QAbstractAnimation.Running
+    canvas.animate_to_document(150)  # again, mid-way: glides on from where the points are
+    qtbot.waitUntil(lambda: canvas._animation.state() == QAbstractAnimation.Stopped, timeout=2000)
+    assert np.allclose(canvas._pos, view.array(canvas._ids))
+    view.positions = {i: (p[0] + 1, p[1]) for i, p in view.positions.items()}
+    canvas.animate_to_document(300)
+    qtbot.wait(50)
+    canvas.refresh()  # jumps cleanly
+    assert canvas._animation.state() == QAbstractAnimation.Stopped
+    assert np.allclose(canvas._pos, view.array(canvas._ids))
+
+
+def test_screenshot(make_canvas, qtbot):
+    doc = make_doc()
+    for k, (s, t, kind) in enumerate([("n1", "n2", "supports"), ("n6", "n7", "supports"),
+                                      ("n16", "n18", "supports"), ("n19", "n27", "opposes"),
+                                      ("n11", "n22", "opposes"), ("n4", "n13", "related"),
+                                      ("n8", "n10", "related"), ("n24", "n26", "related")]):
+        doc.links[f"l{k}"] = Link(f"l{k}", s, t, kind)
+    doc.views[2].pins = {"n3": (4.5, -1.2), "n14": doc.views[2].positions["n14"]}
+    canvas = make_canvas(doc)
+    canvas.set_selection(["n12"])
+    qtbot.wait(50)
+    assert canvas.grab().save(SCREENSHOT)
+    assert len(canvas._pins.data) == 2 and sum(len(a.data) for a in canvas._arrows.values()) == 8
+
+
+def test_right_drag_pans_without_selecting(make_canvas, qtbot):
+    canvas = make_canvas()
+    changes, moves = [], []
+    canvas.selectionChanged.connect(changes.append)
+    canvas.notesMoved.connect(moves.append)
+    (x0, _), (y0, _) = canvas.vb.viewRange()
+    viewport, start = canvas.viewport(), note_point(canvas, "n5")
+    qtbot.mousePress(viewport, Qt.RightButton, Qt.NoModifier, start)
+    for k in range(1, 6):
+        qtbot.mouseMove(viewport, start + QPoint(20 * k, 0))
+        qtbot.wait(20)
+    qtbot.mouseRelease(viewport, Qt.RightButton, Qt.NoModifier, start + QPoint(100, 0))
+    (x1, _), (y1, _) = canvas.vb.viewRange()
+    assert x1 < x0 and y1 == pytest.approx(y0) and changes == [] and moves == []
+
+
+def test_tooltip_wraps_and_escapes_the_full_text(make_canvas, qtbot):
+    canvas = make_canvas()
+    canvas._doc.notes["n1"].text = "Fish & chips <b>not</b> " + "very long words " * 10
+    tip = canvas._tooltip(0, 0, "n1")
+    assert "&amp;" in tip and "<b>not</b>" not in tip and tip.count("<br>") >= 2
+    assert canvas._tooltip(0, 0, "n6").startswith("<qt><b>Mountains</b><br>Hike")
+    qtbot.mouseMove(canvas.viewport(), note_point(canvas, "n6"))  # hovering shows it
+    qtbot.waitUntil(lambda: "Mountains" in canvas.vb.toolTip())
+
+
+def test_export_image(make_canvas, tmp_path):
+    canvas = make_canvas()
+    canvas.export_image(tmp_path / "map.png")
+    canvas.export_image(tmp_path / "map.svg")
+    assert (tmp_path / "map.png").stat().st_size > 1000
+    assert "<svg" in (tmp_path / "map.svg").read_text()
