@@ -220,14 +220,20 @@ class MapCanvas2D(pg.PlotWidget):
         self.refresh()
         self.fit_all()
 
-    def refresh(self) -> None:
-        """Re-read notes, places, colours, pins and links from the document and draw them."""
+    def refresh(self, labels_now: bool = True) -> None:
+        """Re-read notes, places, colours, pins and links from the document and draw them.
+
+        With labels_now=False (frequent updates, e.g. partial maps) labels follow a moment later, debounced.
+        """
         self._animation.stop()
         had_points = bool(self._ids)
         self._read()
         if not had_points and self._ids:
             self.fit_all()
-        self._update_labels()
+        if labels_now:
+            self._update_labels()
+        else:
+            self._label_timer.start()
         self._draw()
 
     def animate_to_document(self, duration_ms: int = 400) -> None:

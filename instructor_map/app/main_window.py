@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(self.settings.value("geometry") or b"")
         self.set_document(MapDocument(), None)
         QTimer.singleShot(0, self._offer_untitled_recovery)
+        self.worker.preload(self.model, self.device, self.fast)
 
     # ---- layout ----------------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.canvas, "2D map")
         self.tabs.addTab(self.view3d, "3D map")
+        self._stale_view = None  # the map tab not redrawn since the last change
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.welcome = WelcomePage(self)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -133,7 +136,8 @@ class MainWindow(QMainWindow):
     def _on_command_applied(self, command: cmds.Command) -> None:
         if isinstance(command, cmds.SetInstruction):
             self.instruction_bar.set_instruction(self.doc.instruction, self.doc.instruction_history)
-        self._refresh(animate=isinstance(command, cmds.SetInstruction) and command.after is not None)
+        self._refresh(animate=isinstance(command, cmds.SetInstruction) and command.after is not None,
+                      panel=not isinstance(command, (cmds.MoveNotes, cmds.SetPinned)))
         remaps = isinstance(command, _REMAPPING) and (not isinstance(command, cmds.SetNoteField)
                                                        or command.field == "text")
         if isinstance(command, cmds.SetInstruction) and command.after is not None and self._cached_complete():
@@ -144,14 +148,22 @@ class MainWindow(QMainWindow):
     def _cached_complete(self) -> bool:
         return self.doc.embeddings.has_all(self.doc.model, self.doc.instruction, self.doc.texts())
 
-    def _refresh(self, animate: bool = False) -> None:
+    def _refresh(self, animate: bool = False, panel: bool = True, partial: bool = False) -> None:
+        """Redraw the visible map now; the hidden map and the notes list a moment later, so no frame waits."""
         self.stack.setCurrentWidget(self.tabs if self.doc.notes else self.welcome)
-        if animate:
-            self.canvas.animate_to_document()
+        if self.tabs.currentWidget() is self.canvas:
+            self.canvas.animate_to_document() if animate else self.canvas.refresh(labels_now=not partial)
+            self._stale_view = self.view3d
         else:
-            self.canvas.refresh()
-        self.view3d.refresh()
-        self.notes_panel.refresh()
+            self.view3d.refresh()
+            self._stale_view = self.canvas
+        if panel:
+            QTimer.singleShot(0, self.notes_panel.refresh)
+
+    def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self._stale_view:
+            self._stale_view.refresh()
+            self._stale_view = None
 
     # ---- mapping ---------------------------------------------------------------------------------------
     def schedule_recompute(self) -> None:
@@ -192,8 +204,7 @@ class MainWindow(QMainWindow):
         for dims, layout in result.layouts.items():
             positions = self.doc.views[dims].positions
             positions.update({i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords) if i in self.doc.notes})
-        self.canvas.refresh()
-        self.view3d.refresh()
+        self._refresh(panel=False, partial=True)
 
     def _on_worker_finished(self, job: int, result) -> None:
         if job != self.worker.latest:
@@ -211,7 +222,7 @@ class MainWindow(QMainWindow):
         if encoder.truncated:
             self.statusBar().showMessage(f"{encoder.truncated} long note(s) were truncated to "
                                          f"{encoder.max_seq_length} tokens", 8000)
-        self._refresh(animate=True)
+        self._refresh(animate=True, panel=False)
         if self.notes_panel.search.text():
             self._on_search_changed(self.notes_panel.search.text())
 

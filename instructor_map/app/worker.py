@@ -6,6 +6,7 @@ Partial maps are laid out here too, so the GUI thread never computes an embeddin
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -64,6 +65,14 @@ class EmbedWorker(QObject):
         return self.encoder
 
     @Slot(object)
+    def preload(self, job: Job) -> None:
+        """Load the model (and the libraries behind it) before the first map is asked for."""
+        try:
+            self._load(job)
+        except Exception as exc:  # reported again, as a dialog, when a map is asked for
+            print(f"instructor-map: model not preloaded: {exc}", file=sys.stderr)
+
+    @Slot(object)
     def run(self, job: Job) -> None:
         if job.number != self.latest:
             self.cancelled.emit(job.number)
@@ -114,14 +123,19 @@ class WorkerThread(QObject):
     """Owns the thread; `submit` queues a job, cancelling the one that runs (its result would be stale)."""
 
     submitted = Signal(object)
+    preloading = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        # Painting calls back into Python many times a frame, and each call waits for the GIL that the worker's
+        # Python holds: a short switch interval keeps those waits, and so the window's frames, short.
+        sys.setswitchinterval(0.0005)
         self.thread = QThread()
         self.thread.setObjectName("embedding worker")
         self.worker = EmbedWorker()
         self.worker.moveToThread(self.thread)
         self.submitted.connect(self.worker.run)
+        self.preloading.connect(self.worker.preload)
         self.thread.start()
         self._number = 0
 
@@ -135,6 +149,9 @@ class WorkerThread(QObject):
         self.worker.latest = self._number
         self.submitted.emit(Job(self._number, request, model, cache, device, fast))
         return self._number
+
+    def preload(self, model: str | None, device: str = "auto", fast: bool = False) -> None:
+        self.preloading.emit(Job(0, None, model, None, device, fast))
 
     def cancel(self) -> None:
         self.worker.cancel()

@@ -126,14 +126,10 @@ def _principal_axes(X: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(dims, n - 1, d)
     if k < 1 or not X.any():
         return components, ratio
-    if min(n, d) > EXACT_LIMIT:
-        pca = PCA(k, svd_solver="randomized", random_state=0)
-    else:
-        pca = PCA(k, svd_solver="covariance_eigh" if n > d else "full")
-    pca.fit(X)
-    keep = pca.explained_variance_ratio_ > 1e-9  # axes of no real spread stay at zero
-    components[:k][keep] = pca.components_[keep]
-    ratio[:k][keep] = pca.explained_variance_ratio_[keep]
+    axes, variance = _top_axes(X, k)
+    keep = variance > 1e-9  # axes of no real spread stay at zero
+    components[:k][keep] = axes[keep]
+    ratio[:k][keep] = variance[keep]
     coords = (X @ components[:k].T).astype(np.float64)
     skew = (coords**3).sum(axis=0)
     loading = components[np.arange(k), np.abs(components[:k]).argmax(axis=1)]
@@ -141,6 +137,27 @@ def _principal_axes(X: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
     sign = np.where(symmetric, np.sign(loading), np.sign(skew))
     components[:k] *= np.where(sign == 0, 1, sign)[:, None].astype(np.float32)
     return components, ratio
+
+
+def _top_axes(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k principal axes (k, D) and their shares of the variance.
+
+    An eigendecomposition of the smaller Gram matrix with numpy, which lets go of the GIL while it works, so a
+    layout computed in the worker never stalls the window (scipy's SVD, under sklearn's PCA, holds it).
+    Beyond EXACT_LIMIT on both sides, sklearn's seeded randomized PCA.
+    """
+    n, d = X.shape
+    if min(n, d) > EXACT_LIMIT:
+        pca = PCA(k, svd_solver="randomized", random_state=0).fit(X)
+        return pca.components_.astype(np.float32), pca.explained_variance_ratio_
+    total = float(np.einsum("ij,ij->", X, X, dtype=np.float64))
+    gram = (X.T @ X) if n > d else (X @ X.T)
+    values, vectors = np.linalg.eigh(gram.astype(np.float64))
+    values, vectors = np.maximum(values[::-1][:k], 0.0), vectors[:, ::-1][:, :k]
+    if n <= d:  # eigenvectors of X X^T are the notes' coordinates; turn them into feature axes
+        vectors = X.T.astype(np.float64) @ vectors
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=0), 1e-300)
+    return vectors.T.astype(np.float32), values / total if total > 0 else values
 
 
 def _direction(axis, d: int) -> np.ndarray:

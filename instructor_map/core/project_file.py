@@ -236,12 +236,22 @@ def _check_members(zf: zipfile.ZipFile) -> None:
 def _read_json(zf: zipfile.ZipFile) -> tuple[dict, int]:
     """project.json upgraded to the current schema, and the schema it was saved with."""
     try:
-        data = json.loads(zf.read(PROJECT_JSON))
+        data = json.loads(_read_member(zf, PROJECT_JSON))
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise BadProject(f"project.json is not valid JSON ({str(exc).splitlines()[0]})") from None
     data, saved_schema = upgrade(data)
     data["embeddings"] = _embedding_index(data.get("embeddings", []), set(zf.namelist()))
     return data, saved_schema
+
+
+def _read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes, inflated a piece at a time: a member that understates its size stops at that size
+    (and fails its CRC check) instead of inflating in full."""
+    out = bytearray()
+    with zf.open(name) as fh:
+        while chunk := fh.read(2**20):
+            out += chunk
+    return bytes(out)
 
 
 def _embedding_index(entries, members: set[str]) -> list[dict]:
@@ -269,6 +279,8 @@ def _load_block(zf: zipfile.ZipFile, entry: dict, doc: MapDocument, warn: Callab
             if fh.read(6) != b"\x93NUMPY":
                 raise BadProject(f"{name} is not a valid array file (.npy)")
             fh.seek(0)
+            _check_array_header(fh, zf.getinfo(name).file_size, name)
+            fh.seek(0)
             array = np.load(fh, allow_pickle=False)
     except ValueError as exc:
         if "pickle" in str(exc):
@@ -285,6 +297,19 @@ def _load_block(zf: zipfile.ZipFile, entry: dict, doc: MapDocument, warn: Callab
     block = doc.embeddings.block(entry["model"], entry["instruction"])
     for (_, key), vector in zip(rows, array.astype(np.float32, copy=False)):
         block[key] = vector
+
+
+def _check_array_header(fh: BinaryIO, size: int, name: str) -> None:
+    """Refuse an array whose header promises other than the data the member holds, before numpy allocates it."""
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    reader = readers.get(np.lib.format.read_magic(fh))
+    if reader is None:
+        raise BadProject(f"{name} is not a valid array file (.npy)")
+    shape, _, dtype = reader(fh)
+    if dtype.hasobject:
+        raise BadProject(f"{name} holds Python objects (pickled data), which are never loaded")
+    if math.prod(shape) * dtype.itemsize != size - fh.tell():
+        raise BadProject(f"{name} is damaged (its header does not match its data)")
 
 
 # ---- autosave -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from instructor_map.core.document import LINK_KINDS, VIEW_DIMS, Group, Link, MapDocument, Note, View
 
 SCHEMA_VERSION = 1
+MAX_COORD = 1e30  # maps are drawn and laid out in float32; a place beyond this breaks the layout of every note
 Warn = Callable[[str], None]
 _MISSING = object()
 _NAMES = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "an object"}
@@ -219,7 +220,7 @@ def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> View:
             values = tuple(_number(v) for v in pos)
             if note_id not in doc.notes:
                 gone += 1
-            elif not all(math.isfinite(v) for v in values):
+            elif not all(abs(v) <= MAX_COORD for v in values):  # NaN fails this too
                 broken += 1
             else:
                 out[note_id] = values
@@ -227,5 +228,5 @@ def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> View:
         if gone:
             warn(f"{where}: dropped {field} of {_count(gone, 'note')} that do not exist")
         if broken:
-            warn(f"{where}: dropped {field} of {_count(broken, 'note')} that were not finite numbers")
+            warn(f"{where}: dropped {field} of {_count(broken, 'note')} that were not finite numbers or beyond ±1e30")
     return view

@@ -146,7 +146,7 @@ def test_event_loop_keeps_turning_while_500_notes_embed(qtbot, make_window, tmp_
 
     timer = QTimer(interval=10)
     timer.timeout.connect(beat)
-    window.recompute()  # nothing to do: loads nothing
+    qtbot.waitUntil(lambda: window.worker.worker.encoder is not None, timeout=60_000)  # loaded at start-up
     notes = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(500)]
     timer.start()
     start = time.perf_counter()
