@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.instruction_bar)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.model_label = QLabel("Model: not loaded yet")
+        self.model_label = QLabel("Model: loading…")
         self.progress = QProgressBar(maximumWidth=220, textVisible=True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)

@@ -12,7 +12,7 @@ SAMPLES_DIR = ASSETS / "samples"
 SAMPLES = [
     ("vacation.imap", "Vacation planning", "44 notes: destinations, activities, constraints, budget"),
     ("argument_map.imap", "Argument map", "Free public transport: claims with supports and objections"),
-    ("research_notes.imap", "Research notes", "66 reading notes on six topics, ready to cluster"),
+    ("research_notes.imap", "Research notes", "72 reading notes on six topics, ready to cluster"),
 ]
 
 
