@@ -13,6 +13,7 @@ from PySide6.QtCore import (QAbstractAnimation, QEasingCurve, QPoint, QPointF, Q
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QTransform
 from PySide6.QtSvg import QSvgGenerator
 
+from instructor_map.app.cluster_overlay import ClusterOverlay
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
 from instructor_map.core.document import LINK_KINDS, MapDocument, Note
 
@@ -201,6 +202,7 @@ class MapCanvas2D(pg.PlotWidget):
                 item.setZValue(z)
                 self.vb.addItem(item)
         self._link_line.hide()
+        self.clusters = ClusterOverlay(self.vb)
 
         self._label_timer = QTimer(self, singleShot=True, interval=LABEL_DELAY_MS)
         self._label_timer.timeout.connect(self._update_labels)
@@ -344,6 +346,7 @@ class MapCanvas2D(pg.PlotWidget):
             d = pos[dst] - pos[src]
             steps = np.rint(np.degrees(np.arctan2(-d[:, 1], d[:, 0])) / (360 / ARROW_STEPS)).astype(int)
             self._arrows[kind].setData(pos=pos[dst], symbol=[ARROWHEADS[k % ARROW_STEPS] for k in steps])
+        self.clusters.update(self._doc, self._ids, pos)
         self._place_labels()
 
     def _place_labels(self) -> None:

@@ -74,6 +74,9 @@ def build_menus(w) -> None:
     _action(view, "&Fit all", lambda: (w.canvas.fit_all(), w.view3d.fit_all()), "Ctrl+0")
     _action(view, "&2D map", lambda: w.tabs.setCurrentIndex(0), "Ctrl+1")
     _action(view, "&3D map", lambda: w.tabs.setCurrentIndex(1), "Ctrl+2")
+    clusters = _action(view, "Show &clusters", lambda: _show_clusters(w, clusters.isChecked()))
+    clusters.setCheckable(True)
+    clusters.setChecked(True)
 
     mapping = bar.addMenu("&Map")
     _action(mapping, "&Recompute map", w.recompute, "F5")
@@ -86,6 +89,11 @@ def build_menus(w) -> None:
         act.setChecked(kind == w.actions.link_kind)
         group.addAction(act)
     _model_menu(w, mapping.addMenu("&Model"))
+
+
+def _show_clusters(w, on: bool) -> None:
+    w.canvas.clusters.visible = on
+    w.canvas.refresh()
 
 
 def _model_menu(w, menu) -> None:

@@ -17,6 +17,7 @@ class NoteActions:
         window.view3d.noteActivated.connect(self.edit_text)
         canvas.contextMenuRequested.connect(self.context_menu)
         canvas.linkRequested.connect(self.link)
+        canvas.clusters.renameRequested.connect(self.rename_cluster)
         panel.addRequested.connect(self.add_note)
         panel.editRequested.connect(self.edit_text)
         panel.deleteRequested.connect(self.delete)
@@ -70,6 +71,15 @@ class NoteActions:
             self.w.push(cmds.SetNoteField(ids, "group", group.id))
         else:
             self.w.push(cmds.AddGroup(Group(self.doc.new_id("g"), name), ids))
+
+    def rename_cluster(self, cluster: int, name: str | None = None) -> None:
+        from instructor_map.app import dialogs
+
+        old = self.doc.cluster_labels.get(cluster, "")
+        if name is None:
+            name = dialogs.get_text(self.w, "Rename cluster", "Name:", old)
+        if name and name.strip() and name.strip() != old:
+            self.w.push(cmds.RenameCluster(cluster, name.strip()))
 
     def link(self, source: str, target: str, kind: str | None = None) -> None:
         if source != target:

@@ -244,3 +244,17 @@ def test_a_sample_opens_from_the_first_screen(qtbot, make_window):
     assert window.stack.currentWidget() is window.tabs
     assert len(window.doc.notes) >= 40 and all(window.doc.views[2].position(i) for i in window.doc.notes)
     window.grab().save("/tmp/imap-window-vacation.png")
+
+
+def test_cluster_names_show_on_the_map_and_renaming_is_undoable(qtbot, make_window, answers):
+    window = make_window()
+    window.welcome.sample_buttons["research_notes.imap"].click()
+    overlay = window.canvas.clusters
+    assert set(overlay.names) == set(window.doc.clusters.values())
+    cluster = min(overlay.names)
+    answers["get_text"] = ["Coral reefs"]
+    overlay.renameRequested.emit(cluster)
+    assert overlay.names[cluster].textItem.toPlainText() == "Coral reefs"
+    assert cluster in window.doc.cluster_renamed
+    window.undo_stack.undo()
+    assert overlay.names[cluster].textItem.toPlainText() != "Coral reefs"

@@ -1,0 +1,96 @@
+"""Cluster names drawn at each cluster's centre, over a soft hull around its notes, on the 2D map."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QColor, QFont, QPolygonF
+from PySide6.QtWidgets import QGraphicsPolygonItem
+from scipy.spatial import ConvexHull, QhullError
+
+from instructor_map.app.palette import cluster_color
+from instructor_map.core.document import MapDocument
+
+Z_HULLS, Z_NAMES = -20, 40
+HULL_ALPHA, NAME_ALPHA = 30, 235
+
+
+class _Name(pg.TextItem):
+    def __init__(self, overlay: ClusterOverlay):
+        super().__init__(anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 200))
+        self.overlay, self.cluster = overlay, -1
+        self.setToolTip("Double-click to rename this cluster")
+
+    def mouseDoubleClickEvent(self, event):
+        self.overlay.renameRequested.emit(self.cluster)
+        event.accept()
+
+
+class ClusterOverlay(QObject):
+    renameRequested = Signal(int)
+
+    def __init__(self, viewbox: pg.ViewBox):
+        super().__init__()
+        self.vb = viewbox
+        self.names: dict[int, _Name] = {}
+        self.hulls: dict[int, QGraphicsPolygonItem] = {}
+        self.font = QFont()
+        self.font.setPointSizeF(10.5)
+        self.font.setBold(True)
+        self.visible = True
+
+    def update(self, doc: MapDocument, ids: list[str], pos: np.ndarray) -> None:
+        """Redraw from the shown positions (so names follow drags and animations)."""
+        groups: dict[int, list[int]] = {}
+        if self.visible and len(ids) == len(pos):
+            for row, note_id in enumerate(ids):
+                cluster = doc.clusters.get(note_id, -1)
+                if cluster >= 0 and np.isfinite(pos[row]).all():
+                    groups.setdefault(cluster, []).append(row)
+        for gone in set(self.names) - set(groups):
+            self.vb.removeItem(self.names.pop(gone))
+            self.vb.removeItem(self.hulls.pop(gone))
+        for cluster, rows in groups.items():
+            points = pos[rows]
+            self._hull(cluster, points)
+            name = self.names.get(cluster) or self._new_name(cluster)
+            name.setText(doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}"))
+            centre = points.mean(axis=0)
+            name.setPos(float(centre[0]), float(centre[1]))
+
+    def _new_name(self, cluster: int) -> _Name:
+        name = _Name(self)
+        name.cluster = cluster
+        color = QColor(cluster_color(cluster)).darker(150)
+        color.setAlpha(NAME_ALPHA)
+        name.setColor(color)
+        name.textItem.setFont(self.font)
+        name.setZValue(Z_NAMES)
+        self.vb.addItem(name)
+        self.names[cluster] = name
+        return name
+
+    def _hull(self, cluster: int, points: np.ndarray) -> None:
+        item = self.hulls.get(cluster)
+        if item is None:
+            item = QGraphicsPolygonItem()
+            fill = QColor(cluster_color(cluster))
+            fill.setAlpha(HULL_ALPHA)
+            item.setBrush(fill)
+            item.setPen(pg.mkPen(None))
+            item.setZValue(Z_HULLS)
+            self.vb.addItem(item)
+            self.hulls[cluster] = item
+        # the cluster's core: its outliers would stretch the region over its neighbours
+        distance = np.linalg.norm(points - points.mean(axis=0), axis=1)
+        points = points[distance <= np.percentile(distance, 75)] if len(points) >= 6 else points
+        corners = points
+        if len(points) >= 3:
+            try:
+                corners = points[ConvexHull(points).vertices]
+            except QhullError:  # all on a line
+                corners = points
+        centre = corners.mean(axis=0)
+        pad = 0.04 * max(float(np.ptp(points, axis=0).max()), 1.0) + 2.0
+        grown = centre + (corners - centre) * 1.08 + np.sign(corners - centre) * pad
+        item.setPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in grown]))
