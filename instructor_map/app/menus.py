@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from instructor_map.app import dialogs
 from instructor_map.core.document import LINK_KINDS
 from instructor_map.core.errors import InputError
-from instructor_map.core.models import BUNDLED, INSTRUCTOR_MODELS
+from instructor_map.core.models import BUNDLED, DEVICES, INSTRUCTOR_MODELS
 
 
 def _action(menu, text, slot, shortcut=None):
@@ -106,6 +106,13 @@ def _model_menu(w, menu) -> None:
         act.setChecked(value == w.model)
         group.addAction(act)
     _action(menu, "Model folder…", lambda: _choose_folder(w))
+    devices = menu.addMenu("&Device")
+    device_group = QActionGroup(devices)
+    for device in DEVICES:
+        act = _action(devices, device, lambda d=device: _set_device(w, d))
+        act.setCheckable(True)
+        act.setChecked(device == w.device)
+        device_group.addAction(act)
     menu.addSeparator()
     fast = _action(menu, "Fast CPU mode (int8, approximate)", lambda: _set_fast(w, fast.isChecked()))
     fast.setCheckable(True)
@@ -115,6 +122,12 @@ def _model_menu(w, menu) -> None:
 def _set_model(w, value) -> None:
     w.model = value
     w.settings.setValue("model", value or "")
+    w.recompute()
+
+
+def _set_device(w, device: str) -> None:
+    w.device = device
+    w.settings.setValue("device", device)
     w.recompute()
 
 
