@@ -110,6 +110,9 @@ class MapDocument:
     def insert_note(self, note: Note, index: int | None = None) -> None:
         if note.id in self.notes:
             raise ValueError(f"duplicate note id {note.id!r}")
+        if index is None or index >= len(self.notes):
+            self.notes[note.id] = note  # appending: no rebuild, so big imports stay linear
+            return
         items = list(self.notes.items())
         index = len(items) if index is None else index
         items.insert(index, (note.id, note))
@@ -117,11 +120,12 @@ class MapDocument:
 
     def remove_note(self, note_id: str) -> dict:
         """Remove a note and everything tied to it; returns what `restore_note` needs to put it back."""
-        index = list(self.notes).index(note_id)
+        # searched from the end: undoing an import removes the last notes first, each found at once
+        index = len(self.notes) - 1 - next(i for i, k in enumerate(reversed(self.notes)) if k == note_id)
         removed = {
             "note": self.notes.pop(note_id),
             "index": index,
-            "links": [self.links.pop(ln.id) for ln in self.links_of(note_id)],
+            "links": [self.links.pop(ln.id) for ln in self.links_of(note_id)] if self.links else [],
             "places": {d: (v.positions.pop(note_id, None), v.pins.pop(note_id, None)) for d, v in self.views.items()},
             "cluster": self.clusters.pop(note_id, None),
         }

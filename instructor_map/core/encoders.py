@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from torch import nn
 
 from instructor_map.core.errors import InputError
@@ -26,6 +27,7 @@ _ACTIVATIONS = {
     "torch.nn.modules.activation.GELU": nn.GELU,
 }
 GPU_TOKEN_BUDGET = 32768  # padded tokens per batch on CUDA
+CHARS_PER_TOKEN_CAP = 32  # a note is cut to max_seq_length x this many characters before tokenising
 
 
 def _load_state(folder: Path) -> dict[str, torch.Tensor]:
@@ -37,16 +39,20 @@ def _load_state(folder: Path) -> dict[str, torch.Tensor]:
 
 
 def _load_dense(folder: Path) -> nn.Sequential:
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    act_name = config.get("activation_function", "torch.nn.modules.linear.Identity")
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        act_name = config.get("activation_function", "torch.nn.modules.linear.Identity")
+        linear = nn.Linear(int(config["in_features"]), int(config["out_features"]),
+                           bias=bool(config.get("bias", True)))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"cannot read {folder.name}/config.json: {exc}", folder.parent) from None
     if act_name not in _ACTIVATIONS:
         raise InputError(f"unsupported Dense activation {act_name!r}", folder)
-    linear = nn.Linear(int(config["in_features"]), int(config["out_features"]), bias=bool(config.get("bias", True)))
-    state = {k.removeprefix("linear."): v for k, v in _load_state(folder).items()}
     try:
+        state = {k.removeprefix("linear."): v for k, v in _load_state(folder).items()}
         linear.load_state_dict(state)
-    except RuntimeError as exc:
-        raise InputError(f"Dense weights do not match its config: {str(exc).splitlines()[0]}", folder) from None
+    except Exception as exc:  # a damaged file fails in many ways (zip, safetensors, unpickler): all bad input
+        raise InputError(f"cannot read the Dense weights: {str(exc).splitlines()[0]}", folder) from None
     return nn.Sequential(linear, _ACTIVATIONS[act_name]())
 
 
@@ -79,7 +85,7 @@ class Encoder:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
             backbone_cls = T5EncoderModel if spec.kind == "instructor" else AutoModel
             self.backbone = backbone_cls.from_pretrained(str(folder), dtype=self.dtype).eval()
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
             raise InputError(f"cannot load the model: {str(exc).splitlines()[0]}", folder) from None
         self.tokenizer.padding_side = "right"  # instruction tokens are the first ones of every row
         self.dense = _load_dense(modules["Dense"]).eval() if "Dense" in modules else None
@@ -135,7 +141,8 @@ class Encoder:
         cancelled: Callable[[], bool] | None = None,
     ) -> np.ndarray | None:
         """(N, dim) float32 L2-normalised vectors in input order, or None when cancelled."""
-        inputs = [(instruction + t.strip()).strip() for t in texts]
+        cut = self.max_seq_length * CHARS_PER_TOKEN_CAP  # far beyond what fits; spares tokenising megabytes
+        inputs = [(instruction + t.strip()[:cut]).strip() for t in texts]
         out = np.zeros((len(inputs), self.dim), dtype=np.float32)
         if not inputs:
             return out

@@ -121,15 +121,39 @@ def _decode(data: bytes, path: Path) -> tuple[str, list[str]]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-            warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
+            text, warning = _not_utf8(data)
+            warnings.append(warning)
     sample = text[:1_000_000]
     if "\x00" in text or len(_CONTROL.findall(sample)) > len(sample) / 20:
         raise InputError(_BINARY, path)
     return text, warnings
+
+
+_CP1252 = {b: bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(256)}  # 5 undefined: as Latin-1
+
+
+def _cp1252_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A decoding error handler: bytes that are not UTF-8 are read as Windows-1252."""
+    return "".join(_CP1252[b] for b in error.object[error.start:error.end]), error.end
+
+
+codecs.register_error("instructor-map-cp1252", _cp1252_bytes)
+
+
+def _not_utf8(data: bytes) -> tuple[str, str]:
+    """Mostly UTF-8 with a few stray bytes keeps its UTF-8 text and reads the strays as Windows-1252;
+    anything else is read as Windows-1252 (Latin-1 where that leaves a byte undefined)."""
+    lossy = data.decode("utf-8", "replace")
+    stray = lossy.count("\ufffd") - data.count("\ufffd".encode())
+    valid_wide = len(lossy) - len(lossy.encode("ascii", "ignore")) - lossy.count("\ufffd")
+    if valid_wide > stray:  # Windows-1252 text hardly ever holds valid UTF-8 sequences; UTF-8 text does
+        return (data.decode("utf-8", "instructor-map-cp1252"),
+                f"the file is not all UTF-8; {_count(stray, 'stray byte')} read as Windows-1252 (Latin-1)")
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text, "the file is not UTF-8; it was read as Windows-1252 (Latin-1)"
 
 
 # ---- text -> notes as the file states them --------------------------------------------------------------
@@ -491,7 +515,7 @@ def _build(parsed: _Parsed, doc: MapDocument | None, source: str) -> ImportResul
         return group_ids.get(name, "")
 
     for raw in parsed.notes:
-        text = raw.text.strip()
+        text = raw.text.replace("\r\n", "\n").replace("\r", "\n").strip()  # JSON may carry "\r\n" escapes
         if not text:
             empty += 1
             continue

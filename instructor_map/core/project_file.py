@@ -6,6 +6,8 @@ anything wrong into one InputError line. Damage that is safe to repair is repair
 from __future__ import annotations
 
 import contextlib
+import glob
+import time
 import json
 import math
 import os
@@ -60,6 +62,19 @@ def atomic_write(path, write: Callable[[BinaryIO], None]) -> None:
             os.unlink(tmp)
         raise
     _fsync_folder(path.parent)
+    _remove_stale_temps(path)
+
+
+STALE_TEMP_S = 600  # a temp file this old belongs to a save that was killed, not to one in progress
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete what killed saves of `path` left behind."""
+    now = time.time()
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > STALE_TEMP_S:
+                old.unlink()
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -282,9 +297,7 @@ def _load_block(zf: zipfile.ZipFile, entry: dict, doc: MapDocument, warn: Callab
             _check_array_header(fh, zf.getinfo(name).file_size, name)
             fh.seek(0)
             array = np.load(fh, allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise BadProject(f"{name} holds Python objects (pickled data), which are never loaded") from None
+    except ValueError:
         raise BadProject(f"{name} is not a valid array file (.npy)") from None
     rows = entry["rows"]
     if array.dtype not in (np.float32, np.float64) or array.ndim != 2 or len(array) != len(rows):
