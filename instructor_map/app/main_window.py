@@ -201,10 +201,14 @@ class MainWindow(QMainWindow):
     def _on_worker_partial(self, job: int, result) -> None:
         if job != self.worker.latest:
             return
+        complete = len(result.ids) == len(self.doc.notes)  # the whole new map, clusters still to come
         for dims, layout in result.layouts.items():
-            positions = self.doc.views[dims].positions
-            positions.update({i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords) if i in self.doc.notes})
-        self._refresh(panel=False, partial=True)
+            places = {i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords) if i in self.doc.notes}
+            if complete:
+                self.doc.views[dims].positions = places
+            else:
+                self.doc.views[dims].positions.update(places)
+        self._refresh(panel=False, partial=not complete, animate=complete)
 
     def _on_worker_finished(self, job: int, result) -> None:
         if job != self.worker.latest:
@@ -222,7 +226,7 @@ class MainWindow(QMainWindow):
         if encoder.truncated:
             self.statusBar().showMessage(f"{encoder.truncated} long note(s) were truncated to "
                                          f"{encoder.max_seq_length} tokens", 8000)
-        self._refresh(animate=True, panel=False)
+        self._refresh(panel=True)
         if self.notes_panel.search.text():
             self._on_search_changed(self.notes_panel.search.text())
 

@@ -17,7 +17,8 @@ import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from instructor_map.core.errors import InputError
-from instructor_map.core.pipeline import MapRequest, build_map, layout_map
+from instructor_map.core.cache import embed_cached
+from instructor_map.core.pipeline import MapRequest, add_clusters, layout_map
 
 PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
 
@@ -80,23 +81,23 @@ class EmbedWorker(QObject):
         self._cancel.clear()
         try:
             encoder = self._load(job)
-            result = build_map(job.request, encoder, job.cache,
-                               progress=lambda d, t: self.progress.emit(job.number, d, t),
-                               partial=self._partial_reporter(job), cancelled=self._cancel.is_set)
+            request = job.request
+            vectors = embed_cached(job.cache, encoder, request.instruction, request.texts,
+                                   progress=lambda d, t: self.progress.emit(job.number, d, t),
+                                   partial=self._partial_reporter(job), cancelled=self._cancel.is_set)
+            if vectors is None:
+                self.cancelled.emit(job.number)
+                return
+            result = layout_map(request, vectors, with_clusters=False)
+            self.partial.emit(job.number, result)  # the new map shows before its clusters are found
+            self.finished.emit(job.number, add_clusters(result, request))
         except InputError as exc:
             self.failed.emit(job.number, str(exc))
-            return
         except MemoryError:
             self.failed.emit(job.number, "out of memory while embedding; try fewer notes or another device")
-            return
         except Exception as exc:  # a bug: keep the app alive and say what happened
             traceback.print_exc()
             self.failed.emit(job.number, f"embedding failed: {type(exc).__name__}: {exc}")
-            return
-        if result is None:
-            self.cancelled.emit(job.number)
-        else:
-            self.finished.emit(job.number, result)
 
     def _partial_reporter(self, job: Job):
         """Every PARTIAL_EVERY_S, lay out the notes embedded so far and send that map."""

@@ -46,8 +46,20 @@ def pca_layout(
     `scale` fixes the factor from PCA units to map units; by default it is fitted to the previous places, or
     set so the map spans [-SPAN, SPAN].
     """
-    X, mean = _centred(X, ids, dims)
-    components, ratio = _principal_axes(X, dims)
+    return pca_layouts(X, ids, (dims,), {dims: previous}, {dims: pins}, scale)[dims]
+
+
+def pca_layouts(X, ids: Sequence[str], dims=(2, 3), previous: dict | None = None, pins: dict | None = None,
+                scale: float | None = None) -> dict[int, Layout]:
+    """pca_layout for several dimensions at once, sharing one decomposition (the 2D map is the 3D map's top two
+    axes). `previous` and `pins` are keyed by dimension."""
+    X, mean = _centred(X, ids, max(dims))
+    axes, ratios = _principal_axes(X, max(dims))
+    return {d: _aligned(X, ids, d, mean, axes[:d], ratios[:d], (previous or {}).get(d), (pins or {}).get(d), scale)
+            for d in dims}
+
+
+def _aligned(X, ids, dims, mean, components, ratio, previous, pins, scale) -> Layout:
     coords = X @ components.T
     fit = _procrustes(coords, _anchors(ids, dims, previous, pins), scale)
     if fit is None:
@@ -152,12 +164,25 @@ def _top_axes(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return pca.components_.astype(np.float32), pca.explained_variance_ratio_
     total = float(np.einsum("ij,ij->", X, X, dtype=np.float64))
     gram = (X.T @ X) if n > d else (X @ X.T)
-    values, vectors = np.linalg.eigh(gram.astype(np.float64))
-    values, vectors = np.maximum(values[::-1][:k], 0.0), vectors[:, ::-1][:, :k]
+    values, vectors = _top_eigen(gram.astype(np.float64), k)
+    values = np.maximum(values, 0.0)
     if n <= d:  # eigenvectors of X X^T are the notes' coordinates; turn them into feature axes
         vectors = X.T.astype(np.float64) @ vectors
         vectors /= np.maximum(np.linalg.norm(vectors, axis=0), 1e-300)
     return vectors.T.astype(np.float32), values / total if total > 0 else values
+
+
+def _top_eigen(gram: np.ndarray, k: int, exact_up_to: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k eigenpairs of a symmetric matrix, largest first: exact for small ones, else seeded subspace
+    iteration, which converges on the few axes a map needs at a fraction of a full decomposition's cost."""
+    if len(gram) <= exact_up_to:
+        values, vectors = np.linalg.eigh(gram)
+        return values[::-1][:k], vectors[:, ::-1][:, :k]
+    basis = np.random.default_rng(0).standard_normal((len(gram), k + 12))
+    for _ in range(30):
+        basis, _ = np.linalg.qr(gram @ basis)
+    values, small = np.linalg.eigh(basis.T @ gram @ basis)
+    return values[::-1][:k], (basis @ small)[:, ::-1][:, :k]
 
 
 def _direction(axis, d: int) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from instructor_map.core.cache import EmbeddingCache, embed_cached
 from instructor_map.core.clusters import recluster
 from instructor_map.core.document import VIEW_DIMS, MapDocument
-from instructor_map.core.layout import Layout, pca_layout
+from instructor_map.core.layout import Layout, pca_layouts
 
 
 @dataclass
@@ -61,15 +61,20 @@ class MapResult:
             doc.cluster_renamed = set(self.renamed)
 
 
-def layout_map(request: MapRequest, vectors: np.ndarray) -> MapResult:
-    """Layouts and clusters for vectors already computed (fast: no model involved)."""
-    layouts = {d: pca_layout(vectors, request.ids, dims=d, previous=request.previous.get(d),
-                             pins=request.pins.get(d)) for d in VIEW_DIMS}
-    clusters, labels, renamed = None, {}, set()
+def layout_map(request: MapRequest, vectors: np.ndarray, with_clusters: bool = True) -> MapResult:
+    """Layouts (and clusters) for vectors already computed (fast: no model involved)."""
+    layouts = pca_layouts(vectors, request.ids, VIEW_DIMS, request.previous, request.pins)
+    result = MapResult(request.ids, request.instruction, vectors, layouts, None)
+    return add_clusters(result, request) if with_clusters else result
+
+
+def add_clusters(result: MapResult, request: MapRequest) -> MapResult:
+    """Cluster the result's vectors, keeping the user's cluster names where clusters continue."""
     if request.k != "none" and request.ids:
-        clusters, labels, renamed = recluster(vectors, request.ids, request.texts, request.clusters,
-                                              request.cluster_labels, request.renamed, k=request.k)
-    return MapResult(request.ids, request.instruction, vectors, layouts, clusters, labels, renamed)
+        result.clusters, result.cluster_labels, result.renamed = recluster(
+            result.vectors, request.ids, request.texts, request.clusters, request.cluster_labels, request.renamed,
+            k=request.k)
+    return result
 
 
 def build_map(

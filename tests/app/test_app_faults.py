@@ -221,7 +221,7 @@ def test_an_unexpected_error_in_the_worker_shows_one_error_and_keeps_the_documen
 
     with monkeypatch.context() as patch:
         if where == "pipeline":
-            patch.setattr("instructor_map.app.worker.build_map", bug)
+            patch.setattr("instructor_map.app.worker.embed_cached", bug)
         else:
             patch.setattr(encoder, "_forward", breaks_later)
             patch.setattr(encoder, "batch_size", 4)
