@@ -23,15 +23,15 @@ BASE_SHAPE = dict(d_model=768, d_kv=64, d_ff=3072, num_layers=12, num_heads=12, 
 TINY_SHAPE = dict(d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4, dense_out=48, vocab_size=400)
 
 
-def _tokenizer(folder: Path, vocab_size: int) -> None:
+def _tokenizer(folder: Path, vocab_size: int, corpus: list[str]) -> None:
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    trainer = trainers.UnigramTrainer(vocab_size=min(vocab_size, 400), special_tokens=["<pad>", "</s>", "<unk>"],
-                                      unk_token="<unk>")
-    tok.train_from_iterator(CORPUS, trainer)
+    trainer = trainers.UnigramTrainer(vocab_size=min(vocab_size, 400 + 4 * len(corpus)),
+                                      special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>")
+    tok.train_from_iterator(CORPUS + corpus * 20, trainer)
     tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>",
                                                        special_tokens=[("</s>", 1)])
     tok.decoder = __import__("tokenizers").decoders.Metaspace()
@@ -54,8 +54,10 @@ def _save(state: dict, folder: Path, weights: str) -> None:
 
 
 def build_instructor_checkpoint(folder, weights: str = "safetensors", seed: int = 0, max_seq_length: int = 512,
-                                **shape) -> Path:
-    """A random T5 encoder + Dense in the hkunlp/instructor-* layout. `weights`: safetensors or bin."""
+                                corpus: list[str] = (), **shape) -> Path:
+    """A random T5 encoder + Dense in the hkunlp/instructor-* layout. `weights`: safetensors or bin.
+
+    `corpus` adds texts to the tokenizer's training, so that benchmark notes get realistic token counts."""
     from transformers import T5Config, T5EncoderModel
 
     shape = {**TINY_SHAPE, **shape}
@@ -63,7 +65,7 @@ def build_instructor_checkpoint(folder, weights: str = "safetensors", seed: int 
     (folder / "1_Pooling").mkdir(parents=True, exist_ok=True)
     (folder / "2_Dense").mkdir(exist_ok=True)
     (folder / "3_Normalize").mkdir(exist_ok=True)
-    _tokenizer(folder, shape["vocab_size"])
+    _tokenizer(folder, shape["vocab_size"], list(corpus))
     vocab = json.loads((folder / "tokenizer.json").read_text())["model"]["vocab"]
     torch.manual_seed(seed)
     config = T5Config(vocab_size=max(len(vocab), 32) if shape["vocab_size"] <= 400 else shape["vocab_size"],

@@ -78,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer notes and one round")
     args = parser.parse_args()
-    n, rounds = (64, 1) if args.quick else (256, 3)
+    n, rounds = (64, 1) if args.quick else (256, 2)
     from instructor_map.core.encoders import Encoder
 
     texts = make_notes(n)
@@ -91,7 +91,7 @@ def main() -> None:
     rate, _ = in_process_rate(bundled, texts)
     print(f"bundled all-MiniLM-L6-v2: {rate:.1f} notes/s (encode only)")
 
-    folder = build_instructor_checkpoint(work / "base", **BASE_SHAPE)
+    folder = build_instructor_checkpoint(work / "base", corpus=texts + [INSTRUCTION], **BASE_SHAPE)
     exact = Encoder.load(str(folder))
     rate, tokens_per_s = in_process_rate(exact, texts)
     seq = np.mean([len(ids) for ids in exact.tokenizer([INSTRUCTION + t for t in texts])["input_ids"]])
