@@ -22,6 +22,7 @@ PICK_RADIUS = 9  # pixels from a point's centre that still hit it
 RIM = POINT_SIZE / 2 + 1.5  # a point's outline; arrow tips touch it
 LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
 LABEL_CAP = 200  # labels shown at most
+LABELS_PER_PASS = 40  # new label items made per pass
 LABEL_CELL = (130, 18)  # pixels
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
 # where a label may go: (right or left, lifted by label heights, what it may cover: 1 nothing, 2 points);
@@ -407,9 +408,13 @@ class MapCanvas2D(pg.PlotWidget):
 
     def _update_labels(self) -> None:
         placed = self._fit_labels()
-        while len(self._labels) < len(placed):
+        missing = len(placed) - len(self._labels)
+        for _ in range(min(missing, LABELS_PER_PASS)):
             self._labels.append(_Label())
             self.vb.addItem(self._labels[-1], ignoreBounds=True)
+        if missing > LABELS_PER_PASS:  # the rest on the next pass, so no frame waits for hundreds of new labels
+            self._label_timer.start()
+            placed = placed[:len(self._labels)]
         for item, (row, side, lift, bold, faded) in zip(self._labels, placed):
             item.show_text(self._texts[row], FADED_TEXT if faded else TEXT, self._fonts[bold], side, lift)
         for item in self._labels[len(placed):]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from instructor_map.core.errors import InputError
@@ -60,7 +61,9 @@ class EmbedWorker(QObject):
         if self.encoder is None or key != self._key:
             self.encoder = Encoder(resolve_model(job.model), device=job.device, fast=job.fast)
             if self.encoder.device == "cpu":  # leave a core to the window, so it never stutters
-                torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+                cores = max(1, (os.cpu_count() or 2) - 1)
+                torch.set_num_threads(cores)
+                threadpool_limits(cores)  # BLAS and OpenMP (k-means, PCA) too
             self._key = key
             self.modelLoaded.emit(self.encoder)
         return self.encoder

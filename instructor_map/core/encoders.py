@@ -27,6 +27,7 @@ _ACTIVATIONS = {
     "torch.nn.modules.activation.GELU": nn.GELU,
 }
 GPU_TOKEN_BUDGET = 32768  # padded tokens per batch on CUDA
+TOKENIZE_CHUNK = 64  # notes tokenised per call
 CHARS_PER_TOKEN_CAP = 32  # a note is cut to max_seq_length x this many characters before tokenising
 
 
@@ -147,14 +148,13 @@ class Encoder:
         if not inputs:
             return out
         n_instr = self.instruction_length(instruction)
-        lengths = [len(ids) for ids in self.tokenizer(
-            inputs, truncation=True, max_length=self.max_seq_length + 1)["input_ids"]]
-        self.truncated = sum(n > self.max_seq_length for n in lengths)
+        ids = self._tokenize(inputs)
+        lengths = [len(row) for row in ids]
         done = 0
         for batch in self._batches(lengths):
             if cancelled is not None and cancelled():
                 return None
-            vecs = self._run([inputs[i] for i in batch], n_instr)
+            vecs = self._run([ids[i] for i in batch], n_instr)
             out[batch] = vecs
             done += len(batch)
             if on_batch is not None:
@@ -162,6 +162,17 @@ class Encoder:
             if progress is not None:
                 progress(done, len(inputs))
         return out
+
+    def _tokenize(self, inputs: list[str]) -> list[list[int]]:
+        """Token ids, each cut to max_seq_length keeping its closing special token (as truncation does).
+
+        Done once, in small chunks: the tokenizer holds the GIL, and a long call would stall the window."""
+        limit, ids = self.max_seq_length, []
+        for start in range(0, len(inputs), TOKENIZE_CHUNK):
+            ids += self.tokenizer(inputs[start:start + TOKENIZE_CHUNK], truncation=True,
+                                  max_length=limit + 1)["input_ids"]
+        self.truncated = sum(len(row) > limit for row in ids)
+        return [row if len(row) <= limit else row[:limit - 1] + row[-1:] for row in ids]
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """Longest first (an out-of-memory shows early); on CUDA a batch is also capped by a token budget."""
@@ -176,7 +187,7 @@ class Encoder:
             current.append(i)
         return batches + [current] if current else batches
 
-    def _run(self, inputs: list[str], n_instr: int) -> np.ndarray:
+    def _run(self, inputs: list[list[int]], n_instr: int) -> np.ndarray:
         """One batch; on out-of-memory the batch is halved and the smaller size kept for later batches."""
         try:
             return self._forward(inputs, n_instr)
@@ -192,9 +203,8 @@ class Encoder:
             return np.concatenate([self._run(inputs[:half], n_instr), self._run(inputs[half:], n_instr)])
 
     @torch.inference_mode()
-    def _forward(self, inputs: list[str], n_instr: int) -> np.ndarray:
-        enc = self.tokenizer(inputs, padding=True, truncation=True, max_length=self.max_seq_length,
-                             return_tensors="pt").to(self.device)
+    def _forward(self, inputs: list[list[int]], n_instr: int) -> np.ndarray:
+        enc = self.tokenizer.pad({"input_ids": inputs}, padding=True, return_tensors="pt").to(self.device)
         tokens = self.backbone(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
         if self.cls_pooling:
             pooled = tokens[:, 0].float()
