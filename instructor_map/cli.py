@@ -10,6 +10,7 @@ from instructor_map.core.errors import InputError
 
 COMMANDS = ("embed", "map", "export", "info")
 DEFAULT_INSTRUCTION = "Represent the note for clustering: "
+IMAGE_FORMATS = ("png", "svg")  # drawn with Qt, which only these load
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,11 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     model_args(m, "output .imap project")
     m.add_argument("--dims", type=int, choices=(2, 3), default=2, help="which view the summary reports")
     m.add_argument("--clusters", default="auto", help="auto, a number, or none")
-    e = sub.add_parser("export", help="export a project to csv, json, canvas or graphml")
+    e = sub.add_parser("export", help="export a project to csv, json, canvas or graphml, or draw it as png or svg")
     e.add_argument("project")
     e.add_argument("-o", "--output", required=True)
-    e.add_argument("--format", default=None, help="csv, json, canvas or graphml (default: by extension)")
-    e.add_argument("--dims", type=int, choices=(2, 3), default=2)
+    e.add_argument("--format", default=None,
+                   help="csv, json, canvas, graphml, png or svg (default: by extension)")
+    e.add_argument("--dims", type=int, choices=(2, 3), default=2, help="png and svg draw the 2D map")
+    e.add_argument("--width", type=int, default=None, help="png and svg width in pixels (default 1600)")
+    e.add_argument("--height", type=int, default=None, help="png and svg height in pixels (default 1000)")
     i = sub.add_parser("info", help="summarise a project")
     i.add_argument("project")
     return p
@@ -144,13 +148,45 @@ def cmd_map(args) -> None:
 
 
 def cmd_export(args) -> None:
-    from instructor_map.core.exporters import export
+    from instructor_map.core.exporters import FORMATS, export
     from instructor_map.core.project_file import load_project
 
-    if Path(args.project).resolve() == Path(args.output).resolve():
+    out = Path(args.output)
+    if Path(args.project).resolve() == out.resolve():
         raise InputError("the output would overwrite the project; choose another -o", args.output)
-    export(load_project(args.project), args.output, fmt=args.format, dims=args.dims)
+    fmt, known = (args.format or out.suffix[1:]).lower(), (*FORMATS, *IMAGE_FORMATS)
+    if fmt not in known:
+        raise InputError(f"cannot export as {fmt or 'a name without suffix'}; use one of {', '.join(known)}", out)
+    image = fmt in IMAGE_FORMATS
+    if image and args.dims != 2:
+        raise InputError("png and svg draw the 2D map; leave out --dims 3")
+    if not image and (args.width, args.height) != (None, None):
+        raise InputError("--width and --height are for png and svg")
+    doc = load_project(args.project)
+    if image:
+        _gui_application()
+        from instructor_map.app.render import SIZE, render_map
+
+        render_map(doc, out, fmt, tuple(v if v is not None else d for v, d in zip((args.width, args.height), SIZE)))
+    else:
+        export(doc, out, fmt=fmt, dims=args.dims)
     _say(f"wrote {args.output}")
+
+
+def _gui_application() -> None:
+    """Makes sure a QGuiApplication runs (painting text needs one): on the offscreen platform where there is
+    no display, so no screen is needed."""
+    import os
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        _made.append(QGuiApplication(["instructor-map"]))  # held until the process ends
+
+
+_made: list = []
 
 
 def cmd_info(args) -> None:
