@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 
 from instructor_map.core.project_file import load_project
 

@@ -14,16 +14,15 @@ import math
 import os
 import random
 import shutil
-import signal
 import tempfile
 import tracemalloc
 import zipfile
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from limits import time_limit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,22 +65,6 @@ SEEDS = {
 JSON_SUFFIXES = (".json", ".jsonl", ".canvas")
 
 
-class Hang(BaseException):
-    """Raised by the alarm; a BaseException, so no `except Exception` or `except OSError` in the code swallows it."""
-
-
-@contextmanager
-def time_limit(seconds: float, what: str):
-    def expire(signum, frame):
-        raise Hang(f"{what} ran over {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,12 @@ import time
 import tracemalloc
 import xml.etree.ElementTree as ET
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
+from limits import time_limit
 
 import instructor_map
 from instructor_map.core.commands import AddNotes, CommandStack
@@ -40,22 +40,6 @@ KILL_TRIALS = int(os.environ.get("IMAP_KILL_TRIALS", 100))
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses fork and SIGKILL")
 
 
-class Hang(BaseException):
-    """Raised by the alarm; a BaseException, so no `except Exception` in the code under test swallows it."""
-
-
-@contextmanager
-def time_limit(seconds: float, what: str):
-    def expire(signum, frame):
-        raise Hang(f"{what} took over {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def members_of(path) -> dict[str, bytes]:
