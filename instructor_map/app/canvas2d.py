@@ -10,16 +10,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import (QAbstractAnimation, QEasingCurve, QPoint, QPointF, QRectF, Qt, QTimer, QVariantAnimation,
                             Signal)
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QTransform
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
 from instructor_map.app.cluster_overlay import ClusterOverlay
+from instructor_map.app.marks import ARROW_BOX, PIN_BOX, PIN_MARK, POINT_SIZE, RIM, SELECTED_SIZE, arrowheads
+from instructor_map.app.overlays import LinkLabels, MovementOverlay
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
+from instructor_map.core.arrangement import Arrangement
 from instructor_map.core.document import LINK_KINDS, MapDocument, Note
 
-POINT_SIZE, SELECTED_SIZE = 12, 15  # pixels
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
-RIM = POINT_SIZE / 2 + 1.5  # a point's outline; arrow tips touch it
 LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
 LABEL_CAP = 200  # labels shown at most
 LABELS_PER_PASS = 40  # new label items made per pass
@@ -38,34 +39,7 @@ TEXT = QColor("#2b2b2b")
 FADED_TEXT = QColor(43, 43, 43, 70)
 LABEL_FILL = QColor(251, 251, 248, 230)  # nearly opaque, so a label on top hides the one beneath cleanly
 PIN = "#3d3d3d"
-ARROW_STEPS = 72  # arrowheads are drawn at this many directions
-ARROW_LEN, ARROW_HALF = 9.0, 4.0
-ARROW_BOX = 2 * (RIM + ARROW_LEN + 1)
-PIN_BOX = 2 * (RIM + 10)
 Z_LINKS, Z_LABELS, Z_ARROWS, Z_POINTS = 0, 1, 2, 3  # bottom to top; pins and the link being drawn over all
-
-
-def _arrowhead(angle: float) -> QPainterPath:
-    """A symbol centred on the target note whose tip sits on the note's rim, pointing along `angle` degrees."""
-    tip, base = -RIM / ARROW_BOX, -(RIM + ARROW_LEN) / ARROW_BOX
-    path = QPainterPath(QPointF(tip, 0))
-    path.lineTo(base, ARROW_HALF / ARROW_BOX)
-    path.lineTo(base, -ARROW_HALF / ARROW_BOX)
-    path.closeSubpath()
-    return QTransform().rotate(angle).map(path)
-
-
-def _pin_mark() -> QPainterPath:
-    """A push-pin standing on the top of the note's point."""
-    s = PIN_BOX
-    path = QPainterPath()
-    path.addEllipse(QPointF(0, -(RIM + 6) / s), 3.2 / s, 3.2 / s)
-    path.addRect(QRectF(-0.7 / s, -(RIM + 4) / s, 1.4 / s, 4.5 / s))
-    return path
-
-
-ARROWHEADS = [_arrowhead(k * 360 / ARROW_STEPS) for k in range(ARROW_STEPS)]
-PIN_MARK = _pin_mark()
 
 
 def label_text(note: Note) -> str:
@@ -159,6 +133,7 @@ class MapCanvas2D(pg.PlotWidget):
         self.vb.rbScaleBox.setPen(pg.mkPen(SELECTED, width=1, style=Qt.DashLine))
         self.vb.rbScaleBox.setBrush(QBrush(band))
         self._doc = MapDocument()
+        self._argument = False  # the argument layout: rows of claims and reasons, no cluster regions
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._pos = np.zeros((0, 2))
@@ -167,6 +142,11 @@ class MapCanvas2D(pg.PlotWidget):
         self._link_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._selection: list[str] = []
         self._highlight: set[str] | None = None
+        self._scales: dict[str, float] | None = None  # point size factors, e.g. by relevance
+        self._scale = np.ones(0)
+        self._labelled_links: list[tuple[int, int, str]] = []
+        self._titles = ("", "")
+        self._fit_after = False
         self._brushes: dict[tuple[str, bool], QBrush] = {}
         self._pens = (pg.mkPen("#ffffff", width=1), pg.mkPen(SELECTED, width=2.5))
         self._labels: list[_Label] = []
@@ -204,6 +184,12 @@ class MapCanvas2D(pg.PlotWidget):
                 self.vb.addItem(item)
         self._link_line.hide()
         self.clusters = ClusterOverlay(self.vb)
+        self.movement = MovementOverlay(self.vb)
+        self.link_labels = LinkLabels(self.vb)
+        for name in ("bottom", "left"):  # shown only for the titles of named axes: no line, no ticks
+            plot.getAxis(name).setStyle(showValues=False, tickLength=0)
+            plot.getAxis(name).setPen(pg.mkPen(None))
+            plot.getAxis(name).setTicks([[], []])
 
         self._label_timer = QTimer(self, singleShot=True, interval=LABEL_DELAY_MS)
         self._label_timer.timeout.connect(self._update_labels)
@@ -219,6 +205,7 @@ class MapCanvas2D(pg.PlotWidget):
     def set_document(self, doc: MapDocument) -> None:
         self._animation.stop()
         self._doc, self._selection, self._highlight = doc, [], None
+        self._scales, self.movement.places = None, None
         self._dragging, self._link_source, self._widths = {}, None, {}
         self.refresh()
         self.fit_all()
@@ -229,6 +216,7 @@ class MapCanvas2D(pg.PlotWidget):
         With labels_now=False (frequent updates, e.g. partial maps) labels follow a moment later, debounced.
         """
         self._animation.stop()
+        self._fit_after = False
         had_points = bool(self._ids)
         self._read()
         if not had_points and self._ids:
@@ -239,8 +227,10 @@ class MapCanvas2D(pg.PlotWidget):
             self._label_timer.start()
         self._draw()
 
-    def animate_to_document(self, duration_ms: int = 400) -> None:
-        """Like refresh, but the points glide from where they are shown now to their new places."""
+    def animate_to_document(self, duration_ms: int = 400, fit: bool = False) -> None:
+        """Like refresh, but the points glide from where they are shown now to their new places; with `fit`,
+        the view then fits the whole map (else only when notes glided out of it)."""
+        self._fit_after = fit
         shown = dict(zip(self._ids, self._pos))
         if not shown:
             self.refresh()  # nothing to glide from
@@ -270,6 +260,24 @@ class MapCanvas2D(pg.PlotWidget):
         self._highlight = None if ids is None else set(ids)
         self._update_labels()
         self._draw()
+
+    def set_sizes(self, scales: dict[str, float] | None) -> None:
+        """Scale each note's point (1 is the usual size); None for the same size everywhere."""
+        self._scales = scales
+        self._read_scales()
+        self._draw()
+
+    def sizes(self) -> dict[str, float]:
+        """Point diameters in pixels, as drawn."""
+        return dict(zip(self._ids, self._points.data["size"].tolist()))
+
+    def set_trails(self, places: dict[str, tuple] | None) -> None:
+        """Draw an arrow from each note's place in `places` to where it is now; None removes them."""
+        self.movement.places = places
+        self._draw()
+
+    def axis_titles(self) -> tuple[str, str]:
+        return self._titles
 
     def fit_all(self) -> None:
         if not self._ids:
@@ -319,9 +327,30 @@ class MapCanvas2D(pg.PlotWidget):
             if None not in ends and ends[0] != ends[1] and link.kind in pairs:
                 pairs[link.kind].append(ends)
         self._link_rows = {k: tuple(np.array(v, dtype=int).reshape(-1, 2).T) for k, v in pairs.items()}
+        self._labelled_links = [(self._row[ln.source], self._row[ln.target], ln.label) for ln in doc.links.values()
+                                if ln.label.strip() and ln.label != ln.kind and ln.source in self._row
+                                and ln.target in self._row]
+        self._read_scales()
+        arrangement = Arrangement.of(view.basis)
+        self._argument = arrangement.mode == "argument"
+        self._show_titles(arrangement.titles())
         for note_id, start in self._dragging.items():  # a drag in progress keeps its live places
             if note_id in self._row:
                 self._pos[self._row[note_id]] = start + self._drag_delta
+
+    def _read_scales(self) -> None:
+        scales = self._scales or {}
+        self._scale = np.array([scales.get(i, 1.0) for i in self._ids], dtype=float)
+
+    def _show_titles(self, titles: tuple[str, str]) -> None:
+        """Axis titles while the map has named axes, e.g. "relaxing ← → adventurous"; no axes otherwise."""
+        if titles == self._titles:
+            return
+        self._titles = titles
+        plot = self.getPlotItem()
+        for name, title in zip(("bottom", "left"), titles):
+            plot.showAxis(name, bool(title))
+            plot.getAxis(name).setLabel(title, **{"color": TEXT.name(), "font-size": "10pt", "font-weight": "bold"})
 
     def _brush(self, color: str, faded: bool) -> QBrush:
         brush = self._brushes.get((color, faded))
@@ -337,17 +366,18 @@ class MapCanvas2D(pg.PlotWidget):
         chosen = set(self._selection)
         brushes = [self._brush(c, hits is not None and i not in hits) for i, c in zip(self._ids, self._colors)]
         picked = [i in chosen for i in self._ids]
-        self._points.setData(pos=pos, brush=brushes, pen=[self._pens[p] for p in picked], data=self._ids,
-                             size=[SELECTED_SIZE if p else POINT_SIZE for p in picked])
+        sizes = np.where(picked, SELECTED_SIZE, POINT_SIZE) * self._scale
+        self._points.setData(pos=pos, brush=brushes, pen=[self._pens[p] for p in picked], data=self._ids, size=sizes)
         self._pins.setData(pos=pos[self._pinned])
         for kind, (src, dst) in self._link_rows.items():
             segments = np.empty((2 * len(src), 2))
             segments[0::2], segments[1::2] = pos[src], pos[dst]
             self._links[kind].setData(segments[:, 0], segments[:, 1], connect="pairs")
-            d = pos[dst] - pos[src]
-            steps = np.rint(np.degrees(np.arctan2(-d[:, 1], d[:, 0])) / (360 / ARROW_STEPS)).astype(int)
-            self._arrows[kind].setData(pos=pos[dst], symbol=[ARROWHEADS[k % ARROW_STEPS] for k in steps])
-        self.clusters.update(self._doc, self._ids, pos)
+            self._arrows[kind].setData(pos=pos[dst], symbol=arrowheads(pos[src], pos[dst]))
+        shown = slice(0 if self._argument else len(pos))  # clusters cut across an argument's rows: none there
+        self.clusters.update(self._doc, self._ids[shown], pos[shown])
+        self.movement.update(self._ids, pos)
+        self.link_labels.update(self._labelled_links, pos)
         self._place_labels()
 
     def _place_labels(self) -> None:
@@ -441,8 +471,9 @@ class MapCanvas2D(pg.PlotWidget):
         self._draw()
         (x0, x1), (y0, y1) = self.vb.viewRange()
         x, y = self._pos[:, 0], self._pos[:, 1]
-        if len(x) and ((x < x0) | (x > x1) | (y < y0) | (y > y1)).any():
+        if len(x) and (self._fit_after or ((x < x0) | (x > x1) | (y < y0) | (y > y1)).any()):
             self.fit_all()
+        self._fit_after = False
 
     def _on_range_changed(self, *_) -> None:
         self._label_timer.start()

@@ -3,26 +3,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter, QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from instructor_map.app import dialogs
 from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.canvas3d import MapView3D
+from instructor_map.app.insights_panel import InsightsPanel
 from instructor_map.app.instruction_bar import InstructionBar
+from instructor_map.app.map_actions import MapActions
 from instructor_map.app.menus import build_menus
 from instructor_map.app.note_actions import NoteActions
 from instructor_map.app.notes_panel import NotesPanel
+from instructor_map.app.suggestions_panel import SuggestionsPanel
 from instructor_map.app.undo import CoreUndoCommand
 from instructor_map.app.welcome import WelcomePage
 from instructor_map.app.worker import WorkerThread
 from instructor_map.core import commands as cmds
+from instructor_map.core.arrangement import Arrangement
 from instructor_map.core.document import MapDocument
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers import import_file, import_text
 from instructor_map.core.pipeline import MapRequest
+from instructor_map.core.queries import MapSnapshot
 from instructor_map.core.project_file import (discard_autosave, load_project, recovery_for, save_project,
                                                write_autosave)
 
@@ -53,6 +58,7 @@ class MainWindow(QMainWindow):
         self._running: MapRequest | None = None
         self._build_ui()
         self.actions = NoteActions(self)
+        self.map_actions = MapActions(self)
         build_menus(self)
         self._recompute_timer = QTimer(self, singleShot=True, interval=RECOMPUTE_DELAY_MS)
         self._recompute_timer.timeout.connect(self.recompute)
@@ -81,12 +87,18 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.tabs)
         self.notes_panel = NotesPanel()
+        self.suggestions_panel = SuggestionsPanel()
+        self.insights_panel = InsightsPanel()
+        self.side = QTabWidget()
+        self.side.addTab(self.notes_panel, "Notes")
+        self.side.addTab(self.suggestions_panel, "Suggestions")
+        self.side.addTab(self.insights_panel, "Insights")
         splitter = QSplitter()
         splitter.addWidget(self.stack)
-        splitter.addWidget(self.notes_panel)
+        splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([900, 300])
+        splitter.setSizes([900, 340])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -101,7 +113,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
         self._show_progress(False)
-        for view in (self.canvas, self.view3d, self.notes_panel):
+        for view in (self.canvas, self.view3d, self.notes_panel, self.insights_panel):
             view.selectionChanged.connect(self._on_selection_changed)
         self.notes_panel.searchChanged.connect(self._on_search_changed)
         self.resize(1280, 820)
@@ -118,6 +130,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         for view in (self.canvas, self.view3d, self.notes_panel):
             view.set_document(doc)
+        self.map_actions.reset()
         self.instruction_bar.set_instruction(doc.instruction, doc.instruction_history)
         self._update_title()
         self._refresh(animate=False)
@@ -136,8 +149,10 @@ class MainWindow(QMainWindow):
     def _on_command_applied(self, command: cmds.Command) -> None:
         if isinstance(command, cmds.SetInstruction):
             self.instruction_bar.set_instruction(self.doc.instruction, self.doc.instruction_history)
-        self._refresh(animate=isinstance(command, cmds.SetInstruction) and command.after is not None,
-                      panel=not isinstance(command, (cmds.MoveNotes, cmds.SetPinned)))
+        swapped = isinstance(command, cmds.SetViewLayout)  # another layout: glide there, then show all of it
+        animate = swapped or (isinstance(command, cmds.SetInstruction) and command.after is not None)
+        self._refresh(animate=animate, panel=not isinstance(command, (cmds.MoveNotes, cmds.SetPinned)), fit=swapped)
+        self.map_actions.schedule_refresh()
         remaps = isinstance(command, _REMAPPING) and (not isinstance(command, cmds.SetNoteField)
                                                        or command.field == "text")
         if isinstance(command, cmds.SetInstruction) and command.after is not None and self._cached_complete():
@@ -148,11 +163,16 @@ class MainWindow(QMainWindow):
     def _cached_complete(self) -> bool:
         return self.doc.embeddings.has_all(self.doc.model, self.doc.instruction, self.doc.texts())
 
-    def _refresh(self, animate: bool = False, panel: bool = True, partial: bool = False) -> None:
+    def _refresh(self, animate: bool = False, panel: bool = True, partial: bool = False, fit: bool = False) -> None:
         """Redraw the visible map now; the hidden map and the notes list a moment later, so no frame waits."""
         self.stack.setCurrentWidget(self.tabs if self.doc.notes else self.welcome)
         if self.tabs.currentWidget() is self.canvas:
-            self.canvas.animate_to_document() if animate else self.canvas.refresh(labels_now=not partial)
+            if animate:
+                self.canvas.animate_to_document(fit=fit)
+            else:
+                self.canvas.refresh(labels_now=not partial)
+                if fit:
+                    self.canvas.fit_all()
             self._stale_view = self.view3d
         else:
             self.view3d.refresh()
@@ -173,7 +193,9 @@ class MainWindow(QMainWindow):
         if not self.doc.notes:
             return
         self._running = MapRequest.from_document(self.doc)
-        self.worker.submit(self._running, self.doc.embeddings, self.model, self.device, self.fast)
+        arranged = not Arrangement.of(self.doc.views[2].basis).plain  # argument layout or named axes
+        self.worker.submit(self._running, self.doc.embeddings, self.model, self.device, self.fast,
+                           MapSnapshot.of(self.doc) if arranged else None)
         self.progress.setRange(0, 0)
         self.progress.setFormat("Loading model…" if self.worker.worker.encoder is None else "Embedding…")
         self._show_progress(True)
@@ -181,9 +203,21 @@ class MainWindow(QMainWindow):
     def cancel(self) -> None:
         self.worker.cancel()
 
+    def escape(self) -> None:
+        """Esc: cancel the embedding that runs, else hide the comparison and the notes found like a text."""
+        if self.busy:
+            self.cancel()
+        else:
+            self.map_actions.escape()
+
     @property
     def busy(self) -> bool:
         return self._running is not None
+
+    @property
+    def settled(self) -> bool:
+        """No map is being built or about to be."""
+        return not self.busy and not self._recompute_timer.isActive()
 
     def _on_instruction_applied(self, text: str) -> None:
         if not self.doc.notes:
@@ -196,7 +230,7 @@ class MainWindow(QMainWindow):
         if job == self.worker.latest and total:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
-            self.progress.setFormat(f"Embedding %v/%m")
+            self.progress.setFormat("Embedding %v/%m")
 
     def _on_worker_partial(self, job: int, result) -> None:
         if job != self.worker.latest:
@@ -229,6 +263,7 @@ class MainWindow(QMainWindow):
         self._refresh(panel=True)
         if self.notes_panel.search.text():
             self._on_search_changed(self.notes_panel.search.text())
+        self.map_actions.schedule_refresh()
 
     def _restore_previous(self) -> None:
         if self._running is not None:
@@ -266,6 +301,10 @@ class MainWindow(QMainWindow):
 
     def selection(self) -> list[str]:
         return self.canvas.selection()
+
+    def select(self, ids: list[str]) -> None:
+        for view in (self.canvas, self.view3d, self.notes_panel):
+            view.set_selection(ids)
 
     def _on_search_changed(self, text: str) -> None:
         hits = self.notes_panel.matches()

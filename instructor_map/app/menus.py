@@ -69,6 +69,7 @@ def build_menus(w) -> None:
     _action(edit, "&Pin selected", lambda: w.actions.set_pinned(w.selection(), True), "Ctrl+P")
     _action(edit, "&Unpin selected", lambda: w.actions.set_pinned(w.selection(), False), "Ctrl+Shift+P")
     _action(edit, "&Find…", lambda: w.notes_panel.search.setFocus(), QKeySequence.Find)
+    _action(edit, "Find notes &like…", w.map_actions.find_like, "Ctrl+Shift+F")
 
     view = bar.addMenu("&View")
     _action(view, "&Fit all", lambda: (w.canvas.fit_all(), w.view3d.fit_all()), "Ctrl+0")
@@ -77,10 +78,24 @@ def build_menus(w) -> None:
     clusters = _action(view, "Show &clusters", lambda: _show_clusters(w, clusters.isChecked()))
     clusters.setCheckable(True)
     clusters.setChecked(True)
+    sizing = _action(view, "Size by &relevance", lambda: w.map_actions.set_sizing(sizing.isChecked()))
+    sizing.setCheckable(True)
 
     mapping = bar.addMenu("&Map")
     _action(mapping, "&Recompute map", w.recompute, "F5")
-    _action(mapping, "&Cancel embedding", w.cancel, "Esc")
+    _action(mapping, "&Cancel embedding, or hide overlays", w.escape, "Esc")
+    mapping.addSeparator()
+    layouts = QActionGroup(mapping)
+    modes = {mode: _action(mapping, text, lambda m=mode: w.map_actions.set_mode(m))
+             for mode, text in (("semantic", "&Semantic layout"), ("argument", "&Argument layout"))}
+    for action in modes.values():
+        action.setCheckable(True)
+        layouts.addAction(action)
+    mapping.aboutToShow.connect(lambda: modes[w.map_actions.arrangement().mode].setChecked(True))
+    _action(mapping, "A&xes…", w.map_actions.choose_axes)
+    compare = mapping.addMenu("Compare with previous &task")
+    compare.aboutToShow.connect(lambda: _fill_compare(w, compare))
+    mapping.addSeparator()
     kinds = mapping.addMenu("New links are")
     group = QActionGroup(kinds)
     for kind in LINK_KINDS:
@@ -89,6 +104,21 @@ def build_menus(w) -> None:
         act.setChecked(kind == w.actions.link_kind)
         group.addAction(act)
     _model_menu(w, mapping.addMenu("&Model"))
+
+
+def _fill_compare(w, menu) -> None:
+    """Earlier tasks, newest first; the one compared now is checked, and choosing it again stops comparing."""
+    menu.clear()
+    for instruction in reversed(w.doc.instruction_history):
+        if instruction != w.doc.instruction:
+            action = _action(menu, instruction.strip().replace("&", "&&"), lambda i=instruction: w.map_actions.compare(i))
+            action.setCheckable(True)
+            action.setChecked(instruction == w.map_actions.comparing)
+    if menu.isEmpty():
+        menu.addAction("No earlier task yet").setEnabled(False)
+    else:
+        menu.addSeparator()
+        _action(menu, "Stop comparing", w.map_actions.stop_comparing).setEnabled(w.map_actions.comparing is not None)
 
 
 def _show_clusters(w, on: bool) -> None:

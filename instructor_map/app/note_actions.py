@@ -1,10 +1,16 @@
-"""What the user does to notes from the map and the panel: edit, add, delete, pin, colour, group, link."""
+"""What the user does to notes from the map and the panel: edit, add, delete, pin, colour, group, link, and
+retype or label links."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QColorDialog, QMenu
 
+from instructor_map.app.canvas2d import label_text
 from instructor_map.core import commands as cmds
 from instructor_map.core.document import LINK_KINDS, Group, Link, Note
+
+
+MENU_CHARS = 28  # of a note's label in a menu
+MENU_LINKS = 20  # links listed in a note's menu
 
 
 class NoteActions:
@@ -85,9 +91,29 @@ class NoteActions:
         if source != target:
             self.w.push(cmds.AddLink(Link(self.doc.new_id("l"), source, target, kind or self.link_kind)))
 
+    def retype_link(self, link_id: str, kind: str) -> None:
+        if self.doc.links[link_id].kind != kind:
+            self.w.push(cmds.SetLink(link_id, kind=kind))
+
+    def label_link(self, link_id: str) -> None:
+        from instructor_map.app import dialogs
+
+        old = self.doc.links[link_id].label
+        label = dialogs.get_text(self.w, "Link label", "Label (why the link holds):", old)
+        if label is not None and label.strip() != old:
+            self.w.push(cmds.SetLink(link_id, label=label.strip()))
+
+    def _short(self, note_id: str) -> str:
+        text = label_text(self.doc.notes[note_id])
+        text = text if len(text) <= MENU_CHARS else text[:MENU_CHARS - 1].rstrip() + "…"
+        return text.replace("&", "&&")  # a single & would mark a menu shortcut
+
     def context_menu(self, ids, global_pos) -> None:
-        if not ids:
-            return
+        if ids:
+            self.menu_for(ids).popup(global_pos)
+
+    def menu_for(self, ids) -> QMenu:
+        """The right-click menu for notes: pin, edit, colour, group, link them, change or remove their links."""
         menu = QMenu(self.w)
         pinned = all(i in self.doc.views[2].pins for i in ids)
         menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(ids, not pinned))
@@ -98,13 +124,22 @@ class NoteActions:
         if len(ids) == 2:
             links = menu.addMenu("Link")
             for kind in LINK_KINDS:
-                links.addAction(f"{ids[0]} {kind} {ids[1]}", lambda k=kind: self.link(ids[0], ids[1], k))
+                links.addAction(f"{self._short(ids[0])} {kind} {self._short(ids[1])}",
+                                lambda k=kind: self.link(ids[0], ids[1], k))
         existing = [ln for ln in self.doc.links.values() if ln.source in ids or ln.target in ids]
         if existing:
-            remove = menu.addMenu("Remove link")
-            for ln in existing[:20]:
-                remove.addAction(f"{ln.source} {ln.kind} {ln.target}",
-                                 lambda i=ln.id: self.w.push(cmds.DeleteLinks([i])))
+            links = menu.addMenu("Links")
+            for ln in existing[:MENU_LINKS]:
+                self._link_menu(links.addMenu(f"{self._short(ln.source)} {ln.kind} {self._short(ln.target)}"), ln)
         menu.addSeparator()
         menu.addAction("Delete", lambda: self.delete(ids))
-        menu.popup(global_pos)
+        return menu
+
+    def _link_menu(self, menu: QMenu, link: Link) -> None:
+        for kind in LINK_KINDS:
+            action = menu.addAction(kind, lambda k=kind: self.retype_link(link.id, k))
+            action.setCheckable(True)
+            action.setChecked(kind == link.kind)
+        menu.addAction("Label…", lambda: self.label_link(link.id))
+        menu.addSeparator()
+        menu.addAction("Remove", lambda: self.w.push(cmds.DeleteLinks([link.id])))

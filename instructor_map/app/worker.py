@@ -1,7 +1,8 @@
-"""The embedding worker: a QObject in its own QThread that owns the model and runs map jobs.
+"""The embedding worker: a QObject in its own QThread that owns the model and runs map jobs and questions.
 
-The work itself is core.pipeline; this file only carries requests in and reports out across threads.
-Partial maps are laid out here too, so the GUI thread never computes an embedding or a PCA.
+The work itself is core.pipeline (maps) and core.queries (relevance, similar notes, suggestions, other
+layouts); this file only carries requests in and reports out across threads. Partial maps are laid out here
+too, so the GUI thread never computes an embedding or a layout.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,9 +19,11 @@ import torch
 from threadpoolctl import threadpool_limits
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from instructor_map.core.arrangement import place
 from instructor_map.core.errors import InputError
 from instructor_map.core.cache import embed_cached
 from instructor_map.core.pipeline import MapRequest, add_clusters, layout_map
+from instructor_map.core.queries import MapSnapshot, QueryMemo
 
 PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
 
@@ -32,6 +36,19 @@ class Job:
     cache: object  # the document's EmbeddingCache; only the worker writes to it while the job runs
     device: str = "auto"
     fast: bool = False
+    snapshot: MapSnapshot | None = None  # for a 2D map that is not plain PCA: its arrangement, notes and links
+
+
+@dataclass
+class Task:
+    """A question about the map (core.queries): work(encoder, memo, cancelled) runs in the worker."""
+
+    number: int
+    kind: str  # what the answer is for, e.g. "relevance"
+    work: Callable
+    model: str | None
+    device: str = "auto"
+    fast: bool = False
 
 
 class EmbedWorker(QObject):
@@ -40,6 +57,8 @@ class EmbedWorker(QObject):
     finished = Signal(int, object)  # job, MapResult
     failed = Signal(int, str)  # job, one-line message
     cancelled = Signal(int)
+    answered = Signal(int, str, object)  # task, kind, answer (None when cancelled)
+    taskFailed = Signal(int, str, str)  # task, kind, one-line message
     modelLoaded = Signal(object)  # the Encoder, so the window can show its description
 
     def __init__(self):
@@ -48,6 +67,7 @@ class EmbedWorker(QObject):
         self.latest = 0  # the newest job submitted; older queued jobs are skipped
         self._key = None
         self._cancel = threading.Event()
+        self.memo = QueryMemo()
 
     def cancel(self) -> None:
         """Thread-safe: the running job stops at the next batch."""
@@ -92,6 +112,8 @@ class EmbedWorker(QObject):
                 self.cancelled.emit(job.number)
                 return
             result = layout_map(request, vectors, with_clusters=False)
+            if job.snapshot is not None:
+                result.layouts[2] = self._arranged(job, vectors)
             self.partial.emit(job.number, result)  # the new map shows before its clusters are found
             self.finished.emit(job.number, add_clusters(result, request))
         except InputError as exc:
@@ -101,6 +123,25 @@ class EmbedWorker(QObject):
         except Exception as exc:  # a bug: keep the app alive and say what happened
             traceback.print_exc()
             self.failed.emit(job.number, f"embedding failed: {type(exc).__name__}: {exc}")
+
+    def _arranged(self, job: Job, vectors: np.ndarray):
+        """The 2D layout for a map arranged as an argument or along named axes."""
+        snap, request = job.snapshot, job.request
+        poles = snap.arrangement.poles()
+        pole_vectors = dict(zip(poles, self.memo.vectors(self.encoder, request.instruction, poles))) if poles else {}
+        return place(snap.arrangement, vectors, request.ids, pole_vectors, snap.graph)
+
+    @Slot(object)
+    def answer(self, task: Task) -> None:
+        self._cancel.clear()
+        try:
+            encoder = self._load(task)
+            self.answered.emit(task.number, task.kind, task.work(encoder, self.memo, self._cancel.is_set))
+        except InputError as exc:
+            self.taskFailed.emit(task.number, task.kind, str(exc))
+        except Exception as exc:  # a bug: keep the app alive and say what happened
+            traceback.print_exc()
+            self.taskFailed.emit(task.number, task.kind, f"{type(exc).__name__}: {exc}")
 
     def _partial_reporter(self, job: Job):
         """Every PARTIAL_EVERY_S, lay out the notes embedded so far and send that map."""
@@ -118,7 +159,10 @@ class EmbedWorker(QObject):
             rows = np.flatnonzero(done)
             sub = MapRequest([request.ids[i] for i in rows], [request.texts[i] for i in rows], request.instruction,
                              request.previous, request.pins, k="none")
-            self.partial.emit(job.number, layout_map(sub, np.stack([vectors[i] for i in rows])))
+            result = layout_map(sub, np.stack([vectors[i] for i in rows]))
+            if job.snapshot is not None:  # an arranged 2D map waits for all its notes
+                del result.layouts[2]
+            self.partial.emit(job.number, result)
 
         return on_partial
 
@@ -127,6 +171,7 @@ class WorkerThread(QObject):
     """Owns the thread; `submit` queues a job, cancelling the one that runs (its result would be stale)."""
 
     submitted = Signal(object)
+    asked = Signal(object)
     preloading = Signal(object)
 
     def __init__(self, parent=None):
@@ -139,20 +184,30 @@ class WorkerThread(QObject):
         self.worker = EmbedWorker()
         self.worker.moveToThread(self.thread)
         self.submitted.connect(self.worker.run)
+        self.asked.connect(self.worker.answer)
         self.preloading.connect(self.worker.preload)
         self.thread.start()
         self._number = 0
+        self._asked = 0
 
     @property
     def latest(self) -> int:
         return self._number
 
-    def submit(self, request: MapRequest, cache, model: str | None, device: str = "auto", fast: bool = False) -> int:
+    def submit(self, request: MapRequest, cache, model: str | None, device: str = "auto", fast: bool = False,
+               snapshot: MapSnapshot | None = None) -> int:
+        """Queue a map job; `snapshot` when the 2D map is arranged other than by plain PCA."""
         self.worker.cancel()
         self._number += 1
         self.worker.latest = self._number
-        self.submitted.emit(Job(self._number, request, model, cache, device, fast))
+        self.submitted.emit(Job(self._number, request, model, cache, device, fast, snapshot))
         return self._number
+
+    def ask(self, kind: str, work: Callable, model: str | None, device: str = "auto", fast: bool = False) -> int:
+        """Queue a question; the worker answers with `answered(number, kind, answer)`."""
+        self._asked += 1
+        self.asked.emit(Task(self._asked, kind, work, model, device, fast))
+        return self._asked
 
     def preload(self, model: str | None, device: str = "auto", fast: bool = False) -> None:
         self.preloading.emit(Job(0, None, model, None, device, fast))

@@ -158,7 +158,7 @@ class SetLink(Command):
     def __init__(self, link_id: str, kind: str | None = None, label: str | None = None):
         self.link_id, self.kind, self.text = link_id, kind, label
         self.before: tuple[str, str] = ("", "")
-        self.label = "Change link"
+        self.label = f"Make link {kind}" if label is None else "Label link"
 
     def do(self, doc):
         link = doc.links[self.link_id]
@@ -207,6 +207,25 @@ class RenameCluster(Command):
             doc.cluster_labels[self.cluster] = old
         if not renamed:
             doc.cluster_renamed.discard(self.cluster)
+
+
+class SetViewLayout(Command):
+    """Swap a view's computed places and basis, e.g. for the argument layout or named axes; pins still win."""
+
+    def __init__(self, dims: int, positions: dict[str, Sequence[float]], basis: dict | None, label: str):
+        self.dims, self.basis, self.label = dims, basis, label
+        self.positions = {k: tuple(float(x) for x in v) for k, v in positions.items()}
+        self.before: tuple[dict, dict | None] = ({}, None)
+
+    def do(self, doc):
+        view = doc.views[self.dims]
+        self.before = (view.positions, view.basis)
+        view.positions = {k: v for k, v in self.positions.items() if k in doc.notes}
+        view.basis = self.basis
+
+    def undo(self, doc):
+        view = doc.views[self.dims]
+        view.positions, view.basis = self.before
 
 
 class LayoutState:

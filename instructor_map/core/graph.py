@@ -13,6 +13,7 @@ from instructor_map.core.document import MapDocument
 ARGUMENT_KINDS = ("supports", "opposes")  # links that put their source below their target
 BLOCK_CELLS = 4_000_000  # similarities are computed in blocks of at most this many (16 MB)
 LOOSE_PER_ROW = 8  # unlinked notes per bottom row, at least; more rows when there are many
+TALL = 0.5  # rows spread over at least this share of the width, so arrows between rows stay readable
 
 
 def link_graph(doc: MapDocument) -> nx.DiGraph:
@@ -33,7 +34,8 @@ def argument_layout(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[f
 
     A note sits one row below the lowest claim it argues for, and as near under its claims as the row allows.
     Notes that argue for each other in a circle share a row. Notes in no supports or opposes link fill the
-    bottom rows, in note order. Everything fits a width x width square around the origin.
+    bottom rows, in note order. Everything fits a width x width square around the origin; the rows span at
+    least TALL of its height.
     """
     order = {note_id: i for i, note_id in enumerate(doc.notes)}
     reasons = nx.DiGraph()  # claim -> the notes that argue for or against it
@@ -63,8 +65,9 @@ def argument_layout(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[f
         row = loose[i : i + cols]
         x.update(zip(row, _centred(len(row), step)))
         rows.append(row)
-    top = (len(rows) - 1) * step / 2
-    return {note_id: (x[note_id], top - r * step) for r, row in enumerate(rows) for note_id in row}
+    row_step = max(step, TALL * width / max(len(rows) - 1, 1))
+    top = (len(rows) - 1) * row_step / 2
+    return {note_id: (x[note_id], top - r * row_step) for r, row in enumerate(rows) for note_id in row}
 
 
 def _centred(n: int, step: float) -> list[float]:

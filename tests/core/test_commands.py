@@ -38,6 +38,9 @@ EDITS = [
     lambda d: cmds.AddGroup(Group("g1", "Winter"), ["b"]),
     lambda d: cmds.RenameCluster(1, "Culture"),
     lambda d: cmds.SetInstruction("Represent the budget item: "),
+    lambda d: cmds.SetLink("l1", label="only in winter"),
+    lambda d: cmds.SetViewLayout(2, {"a": (0.0, 9.0), "b": (-5.0, 0.0), "c": (5.0, 0.0)}, {"mode": "argument"},
+                                 "Argument layout"),
 ]
 
 
@@ -80,3 +83,29 @@ def test_a_link_to_a_missing_note_is_refused():
     doc = sample_doc()
     with pytest.raises(ValueError):
         cmds.CommandStack(doc).push(cmds.AddLink(Link("l9", "a", "zzz")))
+
+
+def test_a_layout_swap_keeps_pins_and_undo_brings_back_the_semantic_map():
+    doc = sample_doc()
+    doc.views[2].basis = {"mean": [0.0]}
+    doc.views[2].pins["c"] = (7.0, 7.0)
+    stack = cmds.CommandStack(doc)
+    stack.push(cmds.SetViewLayout(2, {"a": (0, 9), "b": (-5, 0), "c": (5, 0), "gone": (1, 1)}, {"mode": "argument"},
+                                  "Argument layout"))
+    view = doc.views[2]
+    assert view.position("a") == (0.0, 9.0) and view.position("c") == (7.0, 7.0) and "gone" not in view.positions
+    assert view.basis == {"mode": "argument"} and stack.undo_label == "Argument layout"
+    stack.undo()
+    assert view.position("a") == (0.0, 0.0) and view.basis == {"mean": [0.0]}
+
+
+def test_retyping_a_link_says_what_it_does():
+    doc = sample_doc()
+    stack = cmds.CommandStack(doc)
+    stack.push(cmds.SetLink("l1", kind="supports"))
+    assert doc.links["l1"].kind == "supports" and stack.undo_label == "Make link supports"
+    stack.push(cmds.SetLink("l1", label="in summer"))
+    assert doc.links["l1"].label == "in summer" and doc.links["l1"].kind == "supports"
+    stack.undo()
+    stack.undo()
+    assert (doc.links["l1"].kind, doc.links["l1"].label) == ("opposes", "")

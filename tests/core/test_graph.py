@@ -131,3 +131,10 @@ def test_near_duplicates_of_copies_and_empty_vectors():
     X = np.array([[1, 0], [1, 0], [0, 0]], dtype=np.float32)
     assert near_duplicates(X, ["a", "b", "zero"]) == [("a", "b", 1.0)]
     assert near_duplicates(np.zeros((0, 4), np.float32), []) == []
+
+
+def test_a_wide_argument_is_tall_enough_to_read():
+    claims = [("claim", [f"r{i}" for i in range(20)])]
+    doc = make_doc(["claim"] + claims[0][1], [(r, "claim", "supports") for r in claims[0][1]])
+    y = sorted({p[1] for p in argument_layout(doc, width=200.0).values()})
+    assert len(y) == 2 and y[1] - y[0] >= 100.0  # two rows, half the width apart, not one column step

@@ -1,0 +1,78 @@
+"""Light layers over the 2D map, drawn from the shown places so they follow drags and animations:
+arrows from where notes sat under an earlier task, and the labels of links."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+
+from instructor_map.app.marks import ARROW_BOX, arrowheads
+
+TRAIL = QColor(70, 95, 150, 120)
+GHOST_SIZE = 7  # pixels
+LINK_TEXT = QColor("#5a5a5a")
+Z_TRAILS, Z_LINK_LABELS = -1, 1.5  # under the links; between labels and arrowheads
+
+
+class MovementOverlay:
+    """An arrow per note from its earlier place (a small hollow ring) to where it is now."""
+
+    def __init__(self, viewbox: pg.ViewBox):
+        self.places: dict[str, tuple] | None = None
+        self.lines = pg.PlotCurveItem(pen=pg.mkPen(TRAIL, width=1.3), connect="pairs", antialias=True)
+        self.ghosts = pg.ScatterPlotItem(pxMode=True, size=GHOST_SIZE, pen=pg.mkPen(TRAIL, width=1.2), brush=None)
+        self.heads = pg.ScatterPlotItem(pxMode=True, size=ARROW_BOX, pen=None, brush=pg.mkBrush(TRAIL))
+        for item in (self.lines, self.ghosts, self.heads):
+            item.setZValue(Z_TRAILS)
+            item.setAcceptedMouseButtons(Qt.NoButton)
+            viewbox.addItem(item, ignoreBounds=True)
+
+    def update(self, ids: list[str], pos: np.ndarray) -> None:
+        rows, old = [], []
+        for row, note_id in enumerate(ids):
+            place = (self.places or {}).get(note_id)
+            if place is not None and np.hypot(*(pos[row] - place)) > 1e-6:
+                rows.append(row)
+                old.append(place)
+        old = np.array(old, dtype=float).reshape(-1, 2)
+        now = pos[rows] if rows else np.zeros((0, 2))
+        segments = np.empty((2 * len(rows), 2))
+        segments[0::2], segments[1::2] = old, now
+        self.lines.setData(segments[:, 0], segments[:, 1], connect="pairs")
+        self.ghosts.setData(pos=old)
+        self.heads.setData(pos=now, symbol=arrowheads(old, now))
+
+    def shown(self) -> int:
+        """How many arrows are drawn."""
+        return len(self.ghosts.data)
+
+
+class LinkLabels:
+    """A link's label at its middle, when it says more than the link's kind."""
+
+    def __init__(self, viewbox: pg.ViewBox):
+        self.vb = viewbox
+        self.items: list[pg.TextItem] = []
+        self.font = QFont()
+        self.font.setPointSizeF(8)
+        self.font.setItalic(True)
+
+    def update(self, labelled: list[tuple[int, int, str]], pos: np.ndarray) -> None:
+        """`labelled` holds (source row, target row, label)."""
+        while len(self.items) < len(labelled):
+            item = pg.TextItem(anchor=(0.5, 0.5), color=LINK_TEXT, fill=pg.mkBrush(251, 251, 248, 200))
+            item.setFont(self.font)
+            item.setZValue(Z_LINK_LABELS)
+            self.vb.addItem(item, ignoreBounds=True)
+            self.items.append(item)
+        for item, (src, dst, text) in zip(self.items, labelled):
+            if item.toPlainText() != text:
+                item.setPlainText(text)
+            item.setPos(*((pos[src] + pos[dst]) / 2))
+            item.setVisible(True)
+        for item in self.items[len(labelled):]:
+            item.setVisible(False)
+
+    def texts(self) -> list[str]:
+        return [item.toPlainText() for item in self.items if item.isVisible()]
