@@ -6,7 +6,8 @@ Prints one line per figure: name, value, target, MET or MISSED (lines without a 
 parts (PCA, save/open, memory) need no display; the app parts need one (Xvfb is fine), `--core-only` skips them.
 Sizes: --n notes for PCA, project files and pan/zoom (100,000; --quick 10,000), --cached notes for the cached
 re-instruct (10,000; --quick 2,000), --embed notes embedded in the app by the bundled model (1,000; --quick 200).
-`--stall-trace` samples the window thread's Python stack whenever the heartbeat is late and prints where it was.
+`--stall-trace` samples the window thread's Python stack whenever the heartbeat is late and prints where it was;
+`--profile` runs each part under cProfile (window thread only).
 """
 from __future__ import annotations
 
@@ -337,6 +338,37 @@ def pan_zoom_figures(app, n: int, frames: int, primary: bool = True) -> None:
 
 
 # ---- app: embedding 1,000 notes with the bundled model ----------------------------------------------------
+def _receiver_class():
+    from PySide6.QtCore import QObject, Slot
+
+    class Receiver(QObject):
+        """Made in the window thread, so the worker's signals reach it queued, exactly as they reach the window."""
+
+        def __init__(self, on_partial, on_progress):
+            super().__init__()
+            self._on_partial, self._on_progress = on_partial, on_progress
+
+        @Slot(int, object)
+        def partial(self, job, result) -> None:
+            self._on_partial(job, result)
+
+        @Slot(int, int, int)
+        def progress(self, job, done, total) -> None:
+            self._on_progress(job, done, total)
+
+    return Receiver
+
+
+def _schedstat() -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for a CPU) of the calling thread; Linux only, else 0."""
+    try:
+        with open("/proc/thread-self/schedstat") as fh:
+            run, wait = fh.read().split()[:2]
+        return int(run) / 1e9, int(wait) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
 class StallTracer:
     """A thread that samples the GUI thread's Python stack while the heartbeat is late (more than `late_s`)."""
 
@@ -372,12 +404,13 @@ class StallTracer:
 
 
 def embed_figures(app, n: int, stall_trace: bool) -> None:
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
 
     from instructor_map.app import dialogs
     from instructor_map.app.main_window import MainWindow
 
     section(f"embedding {n:,} notes in the app with the bundled model (heartbeat every 10 ms)")
+    _Receiver = _receiver_class()  # noqa: N806
     problems = []
     dialogs.error = lambda parent, title, message, *a, **k: problems.append(f"{title}: {message}")
     dialogs.ask_recover = lambda *a, **k: False
@@ -396,22 +429,39 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
         window.doc.set_instruction(TASK)  # the task typed before the first import
 
         def phase(label: str, action) -> None:
-            beats, last, last_cpu = [], [time.perf_counter()], [time.thread_time()]
-            first: list[float] = []
+            beats, last, last_stat = [], [time.perf_counter()], [_schedstat()]
+            marks: dict[str, float] = {}
             partials = [0]
 
             def beat() -> None:
-                now, cpu = time.perf_counter(), time.thread_time()
-                beats.append((now - last[0], now, cpu - last_cpu[0]))
-                last[0], last_cpu[0] = now, cpu
+                now, stat = time.perf_counter(), _schedstat()
+                beats.append((now - last[0], now, stat[0] - last_stat[0][0], stat[1] - last_stat[0][1]))
+                last[0], last_stat[0] = now, stat
 
-            def on_partial(job, result) -> None:  # connected after the window's own slot, so runs after it
+            def on_partial(job, result) -> None:  # queued after the window's own slot, so runs after it
                 if job == window.worker.latest and window.canvas._ids:
                     partials[0] += 1
-                    if not first:
-                        first.append(time.perf_counter())
+                    marks.setdefault("first partial shown", time.perf_counter())
 
-            window.worker.worker.partial.connect(on_partial)
+            def on_progress(job, done, total) -> None:
+                if job == window.worker.latest and done:
+                    marks.setdefault("first batch shown", time.perf_counter())
+                    if done == total:
+                        marks.setdefault("last batch shown", time.perf_counter())
+
+            def in_worker(name):  # runs in the worker thread as it emits: when the work was done
+                def mark(job, *rest) -> None:
+                    if job == window.worker.latest and (name != "batch emitted" or rest[0]):
+                        marks.setdefault(f"first {name}", time.perf_counter())
+                return mark
+
+            receiver = _Receiver(on_partial, on_progress)  # a QObject of the window thread: queued, as the window
+            emitted = {"partial": in_worker("partial emitted"), "progress": in_worker("batch emitted")}
+            window.worker.worker.partial.connect(emitted["partial"], Qt.DirectConnection)
+            window.worker.worker.progress.connect(emitted["progress"], Qt.DirectConnection)
+            window.worker.worker.partial.connect(receiver.partial)
+            window.worker.worker.progress.connect(receiver.progress)
+            window._recompute_timer.timeout.connect(lambda: marks.setdefault("job sent", time.perf_counter()))
             timer = QTimer(interval=10)
             timer.timeout.connect(beat)
             timer.start()
@@ -421,27 +471,41 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
                 tracer.__enter__()
             t0 = time.perf_counter()
             action()
-            while window.busy or window._recompute_timer.isActive() or not first:
+            marks["action returned"] = time.perf_counter()
+            while window.busy or window._recompute_timer.isActive() or "first partial shown" not in marks:
                 _pump(app, 0.005)
                 if problems:
                     raise RuntimeError(problems[0])
                 if time.perf_counter() - t0 > 900:
                     raise RuntimeError("embedding did not finish in 15 minutes")
             took = time.perf_counter() - t0
-            _pump(app, 0.3)
+            marks["finished"] = time.perf_counter()
+            _pump(app, 0.6)  # the new map's glide and the label passes after it
             timer.stop()
             if tracer:
                 tracer.__exit__()
-            window.worker.worker.partial.disconnect(on_partial)
+            window.worker.worker.partial.disconnect(receiver.partial)
+            window.worker.worker.progress.disconnect(receiver.progress)
+            window.worker.worker.partial.disconnect(emitted["partial"])
+            window.worker.worker.progress.disconnect(emitted["progress"])
+            window._recompute_timer.timeout.disconnect()
+            window._recompute_timer.timeout.connect(window.recompute)
             during = [b for b in beats if b[1] > t0]
-            gap, at, cpu = max(during)
-            after_first = max(g for g, a, _ in during if a > first[0])
-            report(f"{label}: first partial map on the canvas", first[0] - t0, "s", 2.0,
+            gap, at, cpu, queued = max(during)
+            first = marks["first partial shown"]
+            after_first = max(b[0] for b in during if b[1] > first)
+            report(f"{label}: first partial map on the canvas", first - t0, "s", 2.0,
                    note=f"{partials[0]} partial maps, done in {took:.1f} s = {n / took:.0f} notes/s")
+            print("  timeline (s): " + ", ".join(f"{k} {v - t0:.2f}" for k, v in sorted(marks.items(), key=lambda kv: kv[1])))
             report(f"{label}: longest heartbeat gap", gap * 1000, "ms", 50,
-                   note=f"at {at - gap - t0:.2f} s, window thread busy {cpu * 1000:.0f} ms of it; after the first "
-                        f"partial {after_first * 1000:.0f} ms; gaps > 50 ms: {sum(b[0] > 0.05 for b in during)} "
-                        f"of {len(during)} beats")
+                   note=f"at {at - gap - t0:.2f} s; window thread on a CPU {cpu * 1000:.0f} ms, waiting for a CPU "
+                        f"{queued * 1000:.0f} ms, blocked (GIL, X server) {max(0.0, gap - cpu - queued) * 1000:.0f} ms")
+            big = [b for b in during if b[0] > 0.05]
+            if big:
+                print(f"  gaps > 50 ms: {len(big)} of {len(during)} beats, {sum(b[0] for b in big):.1f} s in all: "
+                      f"on a CPU {sum(b[2] for b in big) / sum(b[0] for b in big):.0%}, waiting for a CPU "
+                      f"{sum(b[3] for b in big) / sum(b[0] for b in big):.0%}, the rest blocked; "
+                      f"longest after the first partial {after_first * 1000:.0f} ms")
             if tracer:
                 tracer.print()
 
