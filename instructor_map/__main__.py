@@ -1,3 +1,7 @@
+import multiprocessing
+
 from instructor_map.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # a frozen bundle starts the model's process through this script too
+    raise SystemExit(main())

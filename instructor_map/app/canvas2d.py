@@ -227,6 +227,16 @@ class MapCanvas2D(pg.PlotWidget):
             self._label_timer.start()
         self._draw()
 
+    def recolor(self) -> None:
+        """Only colours and cluster names changed (clusters found after the map was drawn): redraw them
+        without re-reading the places or stopping a glide that runs."""
+        if self._ids != [i for i in self._doc.notes if i in self._row]:
+            self.refresh()
+            return
+        self._colors = [note_color(self._doc, i) for i in self._ids]
+        if self._animation.state() != QAbstractAnimation.Running:  # else its next frame draws them
+            self._draw()
+
     def animate_to_document(self, duration_ms: int = 400, fit: bool = False) -> None:
         """Like refresh, but the points glide from where they are shown now to their new places; with `fit`,
         the view then fits the whole map (else only when notes glided out of it)."""

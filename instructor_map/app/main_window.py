@@ -1,6 +1,7 @@
 """The main window: task bar, 2D/3D map, notes panel, status bar; file handling and the edit loop."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -70,6 +71,9 @@ class MainWindow(QMainWindow):
         self.set_document(MapDocument(), None)
         QTimer.singleShot(0, self._offer_untitled_recovery)
         self.worker.preload(self.model, self.device, self.fast)
+        # The ~200,000 objects of the libraries and the window live as long as the app: frozen, a full garbage
+        # collection skips them instead of stalling the window for 80-190 ms each time.
+        gc.freeze()
 
     # ---- layout ----------------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -163,11 +167,15 @@ class MainWindow(QMainWindow):
     def _cached_complete(self) -> bool:
         return self.doc.embeddings.has_all(self.doc.model, self.doc.instruction, self.doc.texts())
 
-    def _refresh(self, animate: bool = False, panel: bool = True, partial: bool = False, fit: bool = False) -> None:
-        """Redraw the visible map now; the hidden map and the notes list a moment later, so no frame waits."""
+    def _refresh(self, animate: bool = False, panel: bool = True, partial: bool = False, fit: bool = False,
+                 recolor: bool = False) -> None:
+        """Redraw the visible map now; the hidden map and the notes list a moment later, so no frame waits.
+        `recolor`: only clusters changed, the places are those drawn."""
         self.stack.setCurrentWidget(self.tabs if self.doc.notes else self.welcome)
         if self.tabs.currentWidget() is self.canvas:
-            if animate:
+            if recolor:
+                self.canvas.recolor()
+            elif animate:
                 self.canvas.animate_to_document(fit=fit)
             else:
                 self.canvas.refresh(labels_now=not partial)
@@ -228,9 +236,13 @@ class MainWindow(QMainWindow):
 
     def _on_worker_progress(self, job: int, done: int, total: int) -> None:
         if job == self.worker.latest and total:
+            # QProgressBar repaints at once on every new value (13 ms each here): let it join the next frame
+            self.progress.setUpdatesEnabled(False)
             self.progress.setRange(0, total)
             self.progress.setValue(done)
             self.progress.setFormat("Embedding %v/%m")
+            self.progress.setUpdatesEnabled(True)
+            self.progress.update()
 
     def _on_worker_partial(self, job: int, result) -> None:
         if job != self.worker.latest:
@@ -260,7 +272,7 @@ class MainWindow(QMainWindow):
         if encoder.truncated:
             self.statusBar().showMessage(f"{encoder.truncated} long note(s) were truncated to "
                                          f"{encoder.max_seq_length} tokens", 8000)
-        self._refresh(panel=True)
+        self._refresh(panel=True, recolor=True)
         if self.notes_panel.search.text():
             self._on_search_changed(self.notes_panel.search.text())
         self.map_actions.schedule_refresh()

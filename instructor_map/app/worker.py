@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from threadpoolctl import threadpool_limits
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -26,6 +25,9 @@ from instructor_map.core.pipeline import MapRequest, add_clusters, layout_map
 from instructor_map.core.queries import MapSnapshot, QueryMemo
 
 PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
+# The model runs in a child process: its Python would otherwise take turns with the window's painting for the GIL.
+# False keeps it in this thread (no process can be started, or a test patches the model itself).
+MODEL_PROCESS = True
 
 
 @dataclass
@@ -67,6 +69,7 @@ class EmbedWorker(QObject):
         self.latest = 0  # the newest job submitted; older queued jobs are skipped
         self._key = None
         self._cancel = threading.Event()
+        self.stopping = threading.Event()  # the window closes: abandon a model still loading
         self.memo = QueryMemo()
 
     def cancel(self) -> None:
@@ -74,19 +77,34 @@ class EmbedWorker(QObject):
         self._cancel.set()
 
     def _load(self, job: Job):
-        from instructor_map.core.encoders import Encoder
-        from instructor_map.core.models import resolve_model
-
         key = (job.model, job.device, job.fast)
-        if self.encoder is None or key != self._key:
-            self.encoder = Encoder(resolve_model(job.model), device=job.device, fast=job.fast)
-            if self.encoder.device == "cpu":  # leave a core to the window, so it never stutters
-                cores = max(1, (os.cpu_count() or 2) - 1)
-                torch.set_num_threads(cores)
-                threadpool_limits(cores)  # BLAS and OpenMP (k-means, PCA) too
+        if self.encoder is None or key != self._key or not getattr(self.encoder, "alive", True):
+            self.close()
+            cores = max(1, (os.cpu_count() or 2) - 1)  # leave a core to the window, so it never stutters
+            threadpool_limits(cores)  # BLAS and OpenMP here (k-means, PCA)
+            if MODEL_PROCESS:
+                from instructor_map.core.encoder_process import EncoderProcess
+
+                self.encoder = EncoderProcess(job.model, job.device, job.fast, threads=cores,
+                                              stopping=self.stopping.is_set)
+            else:
+                import torch
+
+                from instructor_map.core.encoders import Encoder
+                from instructor_map.core.models import resolve_model
+
+                self.encoder = Encoder(resolve_model(job.model), device=job.device, fast=job.fast)
+                if self.encoder.device == "cpu":
+                    torch.set_num_threads(cores)
             self._key = key
             self.modelLoaded.emit(self.encoder)
         return self.encoder
+
+    def close(self) -> None:
+        """Stop the model's process, if there is one."""
+        if hasattr(self.encoder, "close"):
+            self.encoder.close()
+        self.encoder = None
 
     @Slot(object)
     def preload(self, job: Job) -> None:
@@ -111,11 +129,11 @@ class EmbedWorker(QObject):
             if vectors is None:
                 self.cancelled.emit(job.number)
                 return
-            result = layout_map(request, vectors, with_clusters=False)
+            result = self._compute(layout_map, request, vectors, False)
             if job.snapshot is not None:
                 result.layouts[2] = self._arranged(job, vectors)
             self.partial.emit(job.number, result)  # the new map shows before its clusters are found
-            self.finished.emit(job.number, add_clusters(result, request))
+            self.finished.emit(job.number, self._compute(add_clusters, result, request))
         except InputError as exc:
             self.failed.emit(job.number, str(exc))
         except MemoryError:
@@ -123,6 +141,12 @@ class EmbedWorker(QObject):
         except Exception as exc:  # a bug: keep the app alive and say what happened
             traceback.print_exc()
             self.failed.emit(job.number, f"embedding failed: {type(exc).__name__}: {exc}")
+
+    def _compute(self, fn, *args):
+        """Layouts and clusters run in the model's process when it has one: there they never hold the GIL
+        that the window needs to paint."""
+        call = getattr(self.encoder, "call", None)
+        return call(fn, *args) if call is not None else fn(*args)
 
     def _arranged(self, job: Job, vectors: np.ndarray):
         """The 2D layout for a map arranged as an argument or along named axes."""
@@ -216,6 +240,8 @@ class WorkerThread(QObject):
         self.worker.cancel()
 
     def stop(self) -> None:
+        self.worker.stopping.set()
         self.worker.cancel()
         self.thread.quit()
         self.thread.wait()
+        self.worker.close()

@@ -2,11 +2,15 @@
 
 After each, the document is as it was (notes, texts, places, pins, links, clusters), exactly one dialog said
 what went wrong (none for a cancel or a recovered out-of-memory), and the next map builds normally.
+Tests that slow or break the model's own code run it in the worker thread (`model_in_thread`); the model's
+process is covered by tests/core/test_encoder_process.py and by the killed-process test here.
 """
 from __future__ import annotations
 
 import copy
+import os
 import shutil
+import signal
 import time
 import xml.etree.ElementTree as ET
 
@@ -31,6 +35,11 @@ NOTES = [
     "Grandma cannot walk far: short distances only",
 ]
 MANY = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(48)]
+
+
+@pytest.fixture
+def model_in_thread(monkeypatch):
+    monkeypatch.setattr("instructor_map.app.worker.MODEL_PROCESS", False)
 
 
 @pytest.fixture
@@ -92,7 +101,7 @@ def fail_once(qtbot, window, errors, trigger) -> tuple[str, str]:
 
 
 # ---- cancel -----------------------------------------------------------------------------------------------
-def test_cancel_mid_run_keeps_the_document_and_the_next_run_works(qtbot, make_window, tmp_path, errors,
+def test_cancel_mid_run_keeps_the_document_and_the_next_run_works(model_in_thread, qtbot, make_window, tmp_path, errors,
                                                                   monkeypatch):
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
     window.canvas.notesMoved.emit({window.doc.note_ids[0]: (4.0, -2.0)})
@@ -155,7 +164,7 @@ def test_a_model_that_fails_to_load_shows_one_error_and_keeps_the_document(qtbot
 
 
 # ---- out of memory ----------------------------------------------------------------------------------------
-def test_out_of_memory_in_a_batch_halves_the_batch_and_finishes(qtbot, make_window, tmp_path, errors, monkeypatch):
+def test_out_of_memory_in_a_batch_halves_the_batch_and_finishes(model_in_thread, qtbot, make_window, tmp_path, errors, monkeypatch):
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
     encoder = window.worker.worker.encoder
     expected = encoder.encode(MANY, window.doc.instruction)
@@ -200,10 +209,24 @@ def test_memory_error_while_embedding_shows_one_error_and_keeps_the_document(qtb
     print(f"MemoryError in encode: 1 trial, 1 dialog: {message!r}; document unchanged; next run complete")
 
 
+# ---- the model's process dies ----------------------------------------------------------------------------
+def test_a_killed_model_process_shows_one_error_and_the_next_map_starts_another(qtbot, make_window, tmp_path, errors):
+    window = mapped_window(qtbot, make_window, tmp_path)
+    before = state(window)
+    first = window.worker.worker.encoder
+    os.kill(first.pid, signal.SIGKILL)
+    _, message = fail_once(qtbot, window, errors, lambda: (window.doc.embeddings.prune([]), window.recompute()))
+    assert "model process stopped" in message
+    assert state(window) == before
+    run_again(qtbot, window, errors)
+    assert window.worker.worker.encoder.pid != first.pid and window.worker.worker.encoder.alive
+    print(f"killed model process: 1 dialog: {message!r}; document unchanged; the next map started a new one")
+
+
 # ---- a bug in the worker -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("where", ["pipeline", "encoder mid-run"])
-def test_an_unexpected_error_in_the_worker_shows_one_error_and_keeps_the_document(qtbot, make_window, tmp_path,
-                                                                                 errors, monkeypatch, where):
+def test_an_unexpected_error_in_the_worker_shows_one_error_and_keeps_the_document(model_in_thread, qtbot, make_window,
+                                                                                 tmp_path, errors, monkeypatch, where):
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
     window.canvas.notesMoved.emit({window.doc.note_ids[1]: (-3.0, 7.0)})
     before = state(window)
