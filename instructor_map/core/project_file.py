@@ -109,7 +109,13 @@ def _plain(value):
 
 
 def _finite_places(places: dict) -> dict:
-    return {k: [float(v) for v in pos] for k, pos in places.items() if all(math.isfinite(v) for v in pos)}
+    """The places with finite coordinates, as lists of floats (checked as one array)."""
+    if not places:
+        return {}
+    array = np.array(list(places.values()), dtype=np.float64)
+    keep = np.isfinite(array).all(axis=1)
+    ids = list(places)
+    return dict(zip([ids[r] for r in np.flatnonzero(keep).tolist()], array[keep].tolist()))
 
 
 def _payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
+
 from instructor_map.core.document import LINK_KINDS, VIEW_DIMS, Group, Link, MapDocument, Note, View
 
 SCHEMA_VERSION = 1
@@ -160,6 +162,10 @@ def _read_notes(doc: MapDocument, items: list, warn: Warn) -> None:
     ids = _unique_ids(records, "note", warn)
     lost_group = 0
     for (where, item), note_id in zip(records, ids):
+        fields = _plain_note(item)
+        if fields is not None and (not fields[2] or fields[2] in doc.groups):  # the common case, checked at once
+            doc.notes[note_id] = Note(note_id, *fields)
+            continue
         metadata = _get(item, "metadata", dict, where, {})
         for key, value in metadata.items():
             _check(value, str, f"{where} metadata {key!r}")
@@ -170,6 +176,17 @@ def _read_notes(doc: MapDocument, items: list, warn: Warn) -> None:
                                   group, _get(item, "color", str, where, ""), dict(metadata))
     if lost_group:
         warn(f"{_count(lost_group, 'note')} named a group that does not exist; now in no group")
+
+
+def _plain_note(item: dict) -> tuple | None:
+    """(text, title, group, colour, metadata) when every field has its plain type; None for a closer look."""
+    text, title, group, color, metadata = (item.get(k) for k in ("text", "title", "group", "color", "metadata"))
+    title, group, color = ("" if v is None else v for v in (title, group, color))
+    metadata = {} if metadata is None else metadata
+    if type(text) is str and type(title) is str and type(group) is str and type(color) is str and \
+            type(metadata) is dict and all(type(v) is str for v in metadata.values()):
+        return text, title, group, color, dict(metadata)
+    return None
 
 
 def _read_links(doc: MapDocument, items: list, warn: Warn) -> None:
@@ -213,8 +230,15 @@ def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> View:
     where = f"view {dims}D"
     view = View(dims, basis=_get(raw, "basis", dict, where, None))
     for field in ("positions", "pins"):
+        places = _get(raw, field, dict, where, {})
+        fast = _read_places_fast(places, dims, doc)
+        if fast is not None:
+            out, gone, broken = fast
+            setattr(view, field, out)
+            _warn_dropped(warn, where, field, gone, broken)
+            continue
         out, gone, broken = {}, 0, 0
-        for note_id, pos in _get(raw, field, dict, where, {}).items():
+        for note_id, pos in places.items():
             if not isinstance(pos, list) or len(pos) != dims or not all(_is(v, float) for v in pos):
                 raise BadProject(f"project.json: {where} {field} of {note_id!r} should be a list of {dims} numbers")
             values = tuple(_number(v) for v in pos)
@@ -225,8 +249,32 @@ def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> View:
             else:
                 out[note_id] = values
         setattr(view, field, out)
-        if gone:
-            warn(f"{where}: dropped {field} of {_count(gone, 'note')} that do not exist")
-        if broken:
-            warn(f"{where}: dropped {field} of {_count(broken, 'note')} that were not finite numbers or beyond ±1e30")
+        _warn_dropped(warn, where, field, gone, broken)
     return view
+
+
+def _read_places_fast(places: dict, dims: int, doc: MapDocument) -> tuple[dict, int, int] | None:
+    """The places of a well-formed file (lists of `dims` plain numbers), checked as one array; None sends
+    anything else to the per-note check, which names what is wrong."""
+    values = list(places.values())
+    plain = (float, int)
+    if not all(type(p) is list and len(p) == dims for p in values) or not all(
+            type(v) in plain for p in values for v in p):
+        return None
+    try:
+        array = np.array(values, dtype=np.float64).reshape(-1, dims)
+    except OverflowError:  # an integer too long for a float
+        return None
+    ids = list(places)
+    known = np.fromiter((i in doc.notes for i in ids), dtype=bool, count=len(ids))
+    ok = known & (np.abs(array) <= MAX_COORD).all(axis=1)  # NaN fails this too
+    rows = np.flatnonzero(ok)
+    out = dict(zip([ids[r] for r in rows.tolist()], map(tuple, array[rows].tolist())))
+    return out, int((~known).sum()), int((known & ~ok).sum())
+
+
+def _warn_dropped(warn: Warn, where: str, field: str, gone: int, broken: int) -> None:
+    if gone:
+        warn(f"{where}: dropped {field} of {_count(gone, 'note')} that do not exist")
+    if broken:
+        warn(f"{where}: dropped {field} of {_count(broken, 'note')} that were not finite numbers or beyond ±1e30")
