@@ -23,6 +23,8 @@ from instructor_map.core.document import LINK_KINDS, MapDocument, Note
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
 LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
 LABEL_CAP = 200  # labels shown at most
+THIN_ABOVE = 20_000  # a map with more notes draws an even sample of this many while the view moves
+SETTLE_MS = 150  # the view counts as still this long after its last pan or zoom
 LABELS_PER_PASS = 40  # new label items made per pass
 LABEL_CELL = (130, 18)  # pixels
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
@@ -174,9 +176,11 @@ class MapCanvas2D(pg.PlotWidget):
             self._links[kind] = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
             self._arrows[kind] = _Scatter(pxMode=True, size=ARROW_BOX, pen=None, brush=pg.mkBrush(color))
         self._points = _Scatter(pxMode=True, size=POINT_SIZE, symbol="o", hoverable=True, tip=self._tooltip)
+        self._thin = _Scatter(pxMode=True, size=POINT_SIZE, symbol="o")  # the sample shown while moving
+        self._thin.hide()
         self._pins = _Scatter(pxMode=True, size=PIN_BOX, symbol=PIN_MARK, pen=None, brush=pg.mkBrush(PIN))
         self._link_line = pg.PlotCurveItem(pen=pg.mkPen(SELECTED, width=1.5, style=Qt.DashLine))
-        layers = {Z_LINKS: self._links.values(), Z_ARROWS: self._arrows.values(), Z_POINTS: [self._points],
+        layers = {Z_LINKS: self._links.values(), Z_ARROWS: self._arrows.values(), Z_POINTS: [self._points, self._thin],
                   Z_POINTS + 1: [self._pins, self._link_line]}
         for z, items in layers.items():
             for item in items:
@@ -192,6 +196,11 @@ class MapCanvas2D(pg.PlotWidget):
             plot.getAxis(name).setTicks([[], []])
 
         self._label_timer = QTimer(self, singleShot=True, interval=LABEL_DELAY_MS)
+        self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle_timer.timeout.connect(self._on_settled)
+        self._thin_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._thin_timer.timeout.connect(self._prepare_thin)
+        self._thin_ready = False
         self._label_timer.timeout.connect(self._update_labels)
         self._animation = QVariantAnimation(self, startValue=0.0, endValue=1.0)
         self._animation.setEasingCurve(QEasingCurve.InOutCubic)
@@ -378,6 +387,11 @@ class MapCanvas2D(pg.PlotWidget):
         picked = [i in chosen for i in self._ids]
         sizes = np.where(picked, SELECTED_SIZE, POINT_SIZE) * self._scale
         self._points.setData(pos=pos, brush=brushes, pen=[self._pens[p] for p in picked], data=self._ids, size=sizes)
+        self._thin_ready = False
+        if self._thin.isVisible():
+            self._prepare_thin() if len(pos) > THIN_ABOVE else self._on_settled()
+        elif len(pos) > THIN_ABOVE:
+            self._thin_timer.start()  # ready before the next pan, without holding up this frame
         self._pins.setData(pos=pos[self._pinned])
         for kind, (src, dst) in self._link_rows.items():
             segments = np.empty((2 * len(src), 2))
@@ -487,9 +501,32 @@ class MapCanvas2D(pg.PlotWidget):
 
     def _on_range_changed(self, *_) -> None:
         self._label_timer.start()
+        if len(self._points.data) > THIN_ABOVE:
+            if not self._thin_ready:
+                self._prepare_thin()
+            self._points.hide()
+            self._thin.show()
+            self._settle_timer.start()
+
+    def _prepare_thin(self) -> None:
+        """The sample drawn while the view moves: an even spread of the notes, and the selected ones."""
+        self._thin_timer.stop()
+        data = self._points.data
+        rows = np.random.default_rng(0).choice(len(data), THIN_ABOVE, replace=False)
+        rows = np.union1d(rows, np.array([self._row[i] for i in self._selection if i in self._row], dtype=int))
+        self._thin.setData(x=data["x"][rows], y=data["y"][rows], size=data["size"][rows],
+                           pen=list(data["pen"][rows]), brush=list(data["brush"][rows]))
+        self._thin_ready = True
+
+    def _on_settled(self) -> None:
+        self._thin.hide()
+        self._points.show()
 
     def hideEvent(self, event) -> None:
         self._label_timer.stop()
+        self._settle_timer.stop()
+        self._thin_timer.stop()
+        self._on_settled()
         if self._animation.state() == QAbstractAnimation.Running:
             self._animation.stop()
             self._on_animation_finished()

@@ -240,6 +240,23 @@ def test_level_of_detail_caps_labels(make_canvas, qtbot):
     assert all(x0 <= label.pos().x() <= x1 and y0 <= label.pos().y() <= y1 for label in shown)
 
 
+def test_a_big_map_draws_a_sample_while_the_view_moves_and_every_note_once_still(make_canvas, qtbot):
+    from instructor_map.app.canvas2d import THIN_ABOVE
+
+    canvas = make_canvas(make_doc(n_per_topic=THIN_ABOVE // 6 + 500))
+    n = len(canvas._ids)
+    canvas.set_selection([canvas._ids[-1]])
+    assert canvas._points.isVisible() and len(canvas._points.data) == n > THIN_ABOVE
+    canvas.vb.translateBy(x=1.0)
+    assert canvas._thin.isVisible() and not canvas._points.isVisible()
+    shown = canvas._thin.data
+    assert THIN_ABOVE <= len(shown) <= THIN_ABOVE + 1
+    picked = shown["size"] > shown["size"].min()  # the selected note is in the sample, drawn selected
+    assert picked.sum() == 1 and tuple(canvas._pos[-1]) == (shown["x"][picked][0], shown["y"][picked][0])
+    qtbot.waitUntil(lambda: canvas._points.isVisible(), timeout=2000)
+    assert not canvas._thin.isVisible()
+
+
 def test_animation_ends_at_the_document_places(make_canvas, qtbot):
     canvas = make_canvas()
     view = canvas._doc.views[2]
