@@ -70,6 +70,7 @@ class EmbedWorker(QObject):
         self._key = None
         self._cancel = threading.Event()
         self.stopping = threading.Event()  # the window closes: abandon a model still loading
+        self._no_process = False  # a model process could not start: keep the model in this thread
         self.memo = QueryMemo()
 
     def cancel(self) -> None:
@@ -82,11 +83,16 @@ class EmbedWorker(QObject):
             self.close()
             cores = max(1, (os.cpu_count() or 2) - 1)  # leave a core to the window, so it never stutters
             threadpool_limits(cores)  # BLAS and OpenMP here (k-means, PCA)
-            if MODEL_PROCESS:
-                from instructor_map.core.encoder_process import EncoderProcess
+            if MODEL_PROCESS and not self._no_process:
+                from instructor_map.core.encoder_process import EncoderProcess, ProcessStopped
 
-                self.encoder = EncoderProcess(job.model, job.device, job.fast, threads=cores,
-                                              stopping=self.stopping.is_set)
+                try:
+                    self.encoder = EncoderProcess(job.model, job.device, job.fast, threads=cores,
+                                                  stopping=self.stopping.is_set)
+                except ProcessStopped as exc:  # no child process can run here: the model runs in this thread
+                    print(f"instructor-map: {exc}; the model runs in the app's worker thread", file=sys.stderr)
+                    self._no_process = True
+                    return self._load(job)
             else:
                 import torch
 

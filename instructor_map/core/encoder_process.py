@@ -22,6 +22,10 @@ POLL_S = 0.05  # how often the waiting side looks at `cancelled`
 _INFO = ("spec", "model_id", "kind", "device", "fast", "dim", "max_seq_length", "description")
 
 
+class ProcessStopped(InputError):
+    """The child ended without a word: killed, crashed, or it could not start here at all."""
+
+
 def _context():
     """forkserver where there is one (children fork from a server that has torch imported), else spawn."""
     if "forkserver" in mp.get_all_start_methods() and not getattr(sys, "frozen", False):
@@ -177,7 +181,7 @@ class EncoderProcess:
         except (EOFError, OSError):
             self._process.join(1)
             code = self._process.exitcode
-            raise InputError(f"the model process stopped unexpectedly (exit code {code}); "
+            raise ProcessStopped(f"the model process stopped unexpectedly (exit code {code}); "
                              "it starts again with the next map") from None
 
     def encode(

@@ -223,6 +223,21 @@ def test_a_killed_model_process_shows_one_error_and_the_next_map_starts_another(
     print(f"killed model process: 1 dialog: {message!r}; document unchanged; the next map started a new one")
 
 
+def exits_at_once(conn, *args) -> None:
+    """A model process that cannot run here: it ends before saying a word."""
+    os._exit(3)
+
+
+def test_where_no_model_process_can_run_the_model_runs_in_the_worker_thread(qtbot, make_window, tmp_path, errors,
+                                                                             monkeypatch):
+    from instructor_map.core.encoders import Encoder
+
+    monkeypatch.setattr("instructor_map.core.encoder_process._serve", exits_at_once)
+    window = mapped_window(qtbot, make_window, tmp_path)
+    assert not errors and isinstance(window.worker.worker.encoder, Encoder)
+    run_again(qtbot, window, errors)
+
+
 # ---- a bug in the worker -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("where", ["pipeline", "encoder mid-run"])
 def test_an_unexpected_error_in_the_worker_shows_one_error_and_keeps_the_document(model_in_thread, qtbot, make_window,
