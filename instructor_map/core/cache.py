@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
 
+@lru_cache(maxsize=1 << 18)  # every map request, save and autosave hashes every note again
 def text_key(text: str) -> str:
     """The hash that identifies a note's text in the cache and in project files."""
     return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:20]

@@ -6,9 +6,10 @@ anything wrong into one InputError line. Damage that is safe to repair is repair
 from __future__ import annotations
 
 import contextlib
+import gc
 import glob
-import time
 import json
+import time
 import math
 import os
 import re
@@ -86,9 +87,23 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Building or parsing a big project makes millions of objects and no cycles: without this, the garbage
+    collector would scan the whole heap again and again on the way (a third of the time at 100,000 notes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def save_project(doc: MapDocument, path) -> None:
-    payload, arrays = _payload(doc)
-    text = json.dumps(payload, separators=(",", ":"), default=_plain).encode("ascii")
+    with _no_gc():
+        payload, arrays = _payload(doc)
+        text = json.dumps(payload, separators=(",", ":"), default=_plain).encode("ascii")
 
     def write(fh: BinaryIO) -> None:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -157,7 +172,7 @@ def _payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
 def load_project(path, warnings: list[str] | None = None) -> MapDocument:
     """Read a project; repairs made on the way are appended to `warnings` as one-line messages."""
     found: list[str] = []
-    with _project_zip(path) as zf:
+    with _project_zip(path) as zf, _no_gc():
         data, _ = _read_json(zf)
         doc = build_document(data, found.append)
         for entry in data["embeddings"]:
