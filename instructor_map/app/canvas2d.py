@@ -386,7 +386,9 @@ class MapCanvas2D(pg.PlotWidget):
         brushes = [self._brush(c, hits is not None and i not in hits) for i, c in zip(self._ids, self._colors)]
         picked = [i in chosen for i in self._ids]
         sizes = np.where(picked, SELECTED_SIZE, POINT_SIZE) * self._scale
-        self._points.setData(pos=pos, brush=brushes, pen=[self._pens[p] for p in picked], data=self._ids, size=sizes)
+        pens = [self._pens[p] for p in picked]
+        if not self._move_points(pos, brushes, pens, sizes):
+            self._points.setData(pos=pos, brush=brushes, pen=pens, data=self._ids, size=sizes)
         self._thin_ready = False
         if self._thin.isVisible():
             self._prepare_thin() if len(pos) > THIN_ABOVE else self._on_settled()
@@ -403,6 +405,21 @@ class MapCanvas2D(pg.PlotWidget):
         self.movement.update(self._ids, pos)
         self.link_labels.update(self._labelled_links, pos)
         self._place_labels()
+
+    def _move_points(self, pos, brushes, pens, sizes) -> bool:
+        """When only places changed (a glide, a new task's layout), move the drawn points in place: setData
+        would look up every point's symbol again (150 ms at 10,000 notes). False when more than places changed."""
+        data = self._points.data
+        if len(data) != len(pos) or data["data"].tolist() != self._ids or not np.array_equal(data["size"], sizes) \
+                or any(a is not b for a, b in zip(data["brush"], brushes)) \
+                or any(a is not b for a, b in zip(data["pen"], pens)):
+            return False
+        data["x"], data["y"] = pos[:, 0], pos[:, 1]
+        self._points.prepareGeometryChange()
+        self._points.informViewBoundsChanged()
+        self._points.bounds = [None, None]
+        self._points.invalidate()
+        return True
 
     def _place_labels(self) -> None:
         for item, row in zip(self._labels, self._label_rows):

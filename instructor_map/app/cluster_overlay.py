@@ -41,12 +41,14 @@ class ClusterOverlay(QObject):
 
     def update(self, doc: MapDocument, ids: list[str], pos: np.ndarray) -> None:
         """Redraw from the shown positions (so names follow drags and animations)."""
-        groups: dict[int, list[int]] = {}
-        if self.visible and len(ids) == len(pos):
-            for row, note_id in enumerate(ids):
-                cluster = doc.clusters.get(note_id, -1)
-                if cluster >= 0 and np.isfinite(pos[row]).all():
-                    groups.setdefault(cluster, []).append(row)
+        groups: dict[int, np.ndarray] = {}
+        if self.visible and len(ids) == len(pos) and len(ids):
+            clusters = np.fromiter((doc.clusters.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+            shown = (clusters >= 0) & np.isfinite(pos).all(axis=1)
+            order = np.argsort(clusters[shown], kind="stable")
+            rows = np.flatnonzero(shown)[order]
+            found, starts = np.unique(clusters[rows], return_index=True)
+            groups = dict(zip(found.tolist(), np.split(rows, starts[1:])))
         for gone in set(self.names) - set(groups):
             self.vb.removeItem(self.names.pop(gone))
             self.vb.removeItem(self.hulls.pop(gone))

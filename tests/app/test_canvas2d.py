@@ -273,6 +273,15 @@ def test_animation_ends_at_the_document_places(make_canvas, qtbot):
     canvas.refresh()  # jumps cleanly
     assert canvas._animation.state() == QAbstractAnimation.Stopped
     assert np.allclose(canvas._pos, view.array(canvas._ids))
+    drawn = canvas._points.data
+    assert np.allclose(np.c_[drawn["x"], drawn["y"]], canvas._pos)  # the points drawn are where the notes are
+    canvas.fit_all()
+    qtbot.wait(50)
+    image = canvas.grab().toImage()
+    for note_id in canvas._ids[:5]:  # and the screen shows a point there, in the note's colour
+        centre = canvas.viewport().mapTo(canvas, note_point(canvas, note_id))
+        colour = image.pixelColor(centre).name()
+        assert colour == canvas._points.data["brush"][canvas._row[note_id]].color().name(), note_id
 
 
 def test_screenshot(make_canvas, qtbot):
