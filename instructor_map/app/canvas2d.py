@@ -10,10 +10,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import (QAbstractAnimation, QEasingCurve, QPoint, QPointF, QRectF, Qt, QTimer, QVariantAnimation,
                             Signal)
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
 from instructor_map.app.cluster_overlay import ClusterOverlay
+from instructor_map.app.labels2d import TEXT, LabelLayer
 from instructor_map.app.marks import ARROW_BOX, PIN_BOX, PIN_MARK, POINT_SIZE, RIM, SELECTED_SIZE, arrowheads
 from instructor_map.app.overlays import LinkLabels, MovementOverlay
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
@@ -25,7 +26,6 @@ LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond,
 LABEL_CAP = 200  # labels shown at most
 THIN_ABOVE = 20_000  # a map with more notes draws an even sample of this many while the view moves
 SETTLE_MS = 150  # the view counts as still this long after its last pan or zoom
-LABELS_PER_PASS = 40  # new label items made per pass
 LABEL_CELL = (130, 18)  # pixels
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
 # where a label may go: (right or left, lifted by label heights, what it may cover: 1 nothing, 2 points);
@@ -37,9 +37,6 @@ LABEL_CHARS = 40
 LABEL_DELAY_MS = 60
 TIP_WIDTH = 60
 FADED_ALPHA = 45
-TEXT = QColor("#2b2b2b")
-FADED_TEXT = QColor(43, 43, 43, 70)
-LABEL_FILL = QColor(251, 251, 248, 230)  # nearly opaque, so a label on top hides the one beneath cleanly
 PIN = "#3d3d3d"
 Z_LINKS, Z_LABELS, Z_ARROWS, Z_POINTS = 0, 1, 2, 3  # bottom to top; pins and the link being drawn over all
 
@@ -55,34 +52,6 @@ class _Scatter(pg.ScatterPlotItem):
 
     def mouseClickEvent(self, ev):
         ev.ignore()
-
-
-class _Label(pg.TextItem):
-    """A note's label beside its point: right or left of it (`side`), raised or lowered by `lift` pixels."""
-
-    side, lift = 1, 0.0
-
-    def __init__(self):
-        super().__init__(anchor=(0, 0.5), fill=pg.mkBrush(LABEL_FILL))
-        self.textItem.document().setDocumentMargin(1)  # a tight box, so near labels overlap less
-        self.setZValue(Z_LABELS)
-
-    def updateTextPos(self):
-        super().updateTextPos()
-        self.textItem.moveBy(self.side * LABEL_GAP, self.lift)
-
-    def show_text(self, text: str, color: QColor, font: QFont, side: int, lift: float) -> None:
-        if self.color != color:
-            self.setColor(color)
-        if self.textItem.font() != font:
-            self.setFont(font)
-            self.setZValue(Z_POINTS + 0.5 if font.bold() else Z_LABELS)  # a selected note's label is on top
-        if (side, lift) != (self.side, self.lift):
-            self.side, self.lift = side, lift
-            self.setAnchor((0 if side > 0 else 1, 0.5))
-        self.setPlainText(text)
-        if not self.isVisible():
-            self.setVisible(True)
 
 
 class _MapViewBox(pg.ViewBox):
@@ -151,15 +120,7 @@ class MapCanvas2D(pg.PlotWidget):
         self._fit_after = False
         self._brushes: dict[tuple[str, bool], QBrush] = {}
         self._pens = (pg.mkPen("#ffffff", width=1), pg.mkPen(SELECTED, width=2.5))
-        self._labels: list[_Label] = []
-        self._label_rows: list[int] = []
-        self._fonts = (QFont(), QFont())  # plain, and bold for selected notes
-        for font in self._fonts:
-            font.setPointSizeF(8.5)
-        self._fonts[1].setBold(True)
-        self._metrics = tuple(QFontMetricsF(font) for font in self._fonts)
         self._texts: list[str] = []
-        self._widths: dict[tuple[str, bool], float] = {}  # label widths in pixels, by text and boldness
         self._dragging: dict[str, np.ndarray] = {}  # note id -> place when the drag began
         self._drag_delta = np.zeros(2)
         self._link_source: str | None = None
@@ -187,6 +148,8 @@ class MapCanvas2D(pg.PlotWidget):
                 item.setZValue(z)
                 self.vb.addItem(item)
         self._link_line.hide()
+        # labels beside their points, under the points; a selected note's label over them
+        self.labels = (LabelLayer(self.vb, LABEL_GAP, Z_LABELS), LabelLayer(self.vb, LABEL_GAP, Z_POINTS + 0.5))
         self.clusters = ClusterOverlay(self.vb)
         self.movement = MovementOverlay(self.vb)
         self.link_labels = LinkLabels(self.vb)
@@ -215,7 +178,7 @@ class MapCanvas2D(pg.PlotWidget):
         self._animation.stop()
         self._doc, self._selection, self._highlight = doc, [], None
         self._scales, self.movement.places = None, None
-        self._dragging, self._link_source, self._widths = {}, None, {}
+        self._dragging, self._link_source = {}, None
         self.refresh()
         self.fit_all()
 
@@ -422,8 +385,8 @@ class MapCanvas2D(pg.PlotWidget):
         return True
 
     def _place_labels(self) -> None:
-        for item, row in zip(self._labels, self._label_rows):
-            item.setPos(*self._pos[row])
+        for layer in self.labels:
+            layer.move(self._pos)
 
     def _label_order(self, inside: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> list[int]:
         """Visible rows worth a label, best first: selected, search hits, then the rest or a spread of them."""
@@ -455,7 +418,7 @@ class MapCanvas2D(pg.PlotWidget):
         for row in self._label_order(inside, sx, sy):
             note_id = self._ids[row]
             bold = note_id in chosen
-            w, h = self._text_width(self._texts[row], bold), self._metrics[bold].height() + 2
+            w, h = self.labels[0].size(self._texts[row], bold)
             for side, lift, limit in LABEL_SPOTS[: len(LABEL_SPOTS) if bold else len(LABEL_SPOTS) // 2]:
                 left = sx[row] + LABEL_GAP if side > 0 else sx[row] - LABEL_GAP - w
                 top = sy[row] + (lift - 0.5) * h
@@ -471,28 +434,10 @@ class MapCanvas2D(pg.PlotWidget):
                 break
         return placed
 
-    def _text_width(self, text: str, bold: bool) -> float:
-        width = self._widths.get((text, bold))
-        if width is None:
-            width = self._widths[(text, bold)] = self._metrics[bold].horizontalAdvance(text) + 2
-        return width
-
     def _update_labels(self) -> None:
         placed = self._fit_labels()
-        missing = len(placed) - len(self._labels)
-        for _ in range(min(missing, LABELS_PER_PASS)):
-            self._labels.append(_Label())
-            self.vb.addItem(self._labels[-1], ignoreBounds=True)
-        if missing > LABELS_PER_PASS:  # the rest on the next pass, so no frame waits for hundreds of new labels
-            self._label_timer.start()
-            placed = placed[:len(self._labels)]
-        for item, (row, side, lift, bold, faded) in zip(self._labels, placed):
-            item.show_text(self._texts[row], FADED_TEXT if faded else TEXT, self._fonts[bold], side, lift)
-        for item in self._labels[len(placed):]:
-            if item.isVisible():
-                item.setVisible(False)
-        self._label_rows = [row for row, *_ in placed]
-        self._place_labels()
+        for bold, layer in enumerate(self.labels):
+            layer.show_labels([label for label in placed if label[3] == bool(bold)], self._texts, self._pos)
 
     def _tooltip(self, x, y, data) -> str:
         note = self._doc.notes.get(data)

@@ -97,7 +97,8 @@ def drag(qtbot, canvas, start: QPoint, end: QPoint, modifier=Qt.NoModifier, step
 
 
 def shown_labels(canvas: MapCanvas2D) -> list:
-    return [label for label in canvas._labels if label.isVisible()]
+    """(row, box in pixels) of each label on the map, plain and bold."""
+    return [shown for layer in canvas.labels for shown in layer.rects()]
 
 
 def empty_spot(canvas: MapCanvas2D) -> QPoint:
@@ -118,8 +119,15 @@ def test_refresh_draws_every_placed_note(make_canvas):
     assert sorted(canvas._points.data["data"].tolist()) == sorted(i for i in doc.notes if i != "loose")
     shown = shown_labels(canvas)
     assert len(shown) >= 0.8 * (len(doc.notes) - 1)
-    boxes = [label.textItem.sceneBoundingRect().adjusted(1, 1, -1, -1) for label in shown]
+    boxes = [box.adjusted(1, 1, -1, -1) for _, box in shown]
     assert not any(a.intersects(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert all(canvas.vb.rect().contains(box) for _, box in shown)
+    image = canvas.grab().toImage()
+    for _, box in shown[:10]:  # the text is on the screen where the label's box is
+        corner = canvas.viewport().mapTo(canvas, canvas.mapFromScene(canvas.vb.mapToScene(box.topLeft())))
+        darkest = min(image.pixelColor(corner.x() + x, corner.y() + y).lightness()
+                      for x in range(2, int(box.width()) - 2) for y in range(2, int(box.height()) - 2))
+        assert darkest < 120
 
 
 def test_empty_document(make_canvas):
@@ -237,7 +245,7 @@ def test_level_of_detail_caps_labels(make_canvas, qtbot):
     (x0, x1), (y0, y1) = canvas.vb.viewRange()
     shown = shown_labels(canvas)
     assert 0 < len(shown) <= LABEL_CAP
-    assert all(x0 <= label.pos().x() <= x1 and y0 <= label.pos().y() <= y1 for label in shown)
+    assert all(x0 <= canvas._pos[row, 0] <= x1 and y0 <= canvas._pos[row, 1] <= y1 for row, _ in shown)
 
 
 def test_a_big_map_draws_a_sample_while_the_view_moves_and_every_note_once_still(make_canvas, qtbot):

@@ -329,7 +329,7 @@ def pan_zoom_figures(app, n: int, frames: int, primary: bool = True) -> None:
            note=f"p95 {np.percentile(ms, 95):.1f} ms; {paints:.2f} paints a frame")
     _pump(app, 0.4)  # the label pass after the view stops moving
     _, took = timed(canvas._update_labels)
-    labels = sum(label.isVisible() for label in canvas._labels)
+    labels = sum(len(layer.labels) for layer in canvas.labels)
     report(f"label pass when a pan or zoom stops, {n:,} notes", took * 1000, "ms",
            note=f"{labels} labels visible (cap {LABEL_CAP})")
     canvas.hide()
