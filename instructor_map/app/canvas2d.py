@@ -391,11 +391,12 @@ class MapCanvas2D(pg.PlotWidget):
     def _label_order(self, inside: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> list[int]:
         """Visible rows worth a label, best first: selected, search hits, then the rest or a spread of them."""
         wanted = set(self._selection) | (self._highlight or set())
-        first = [r for r in inside.tolist() if self._ids[r] in wanted]
+        first = [self._row[i] for i in wanted if i in self._row]
+        first = sorted(r for r in first if 0 <= sx[r] < self.vb.width() and 0 <= sy[r] < self.vb.height())
         if len(inside) <= LABEL_ALL:
             return list(dict.fromkeys([*first, *inside.tolist()]))
-        cells = np.stack([sx[inside] // LABEL_CELL[0], sy[inside] // LABEL_CELL[1]], axis=1)
-        _, firsts = np.unique(cells, axis=0, return_index=True)  # one note per label-sized cell
+        cells = (sx[inside] // LABEL_CELL[0]).astype(np.int64) * 1_000_003 + (sy[inside] // LABEL_CELL[1])
+        _, firsts = np.unique(cells.astype(np.int64), return_index=True)  # one note per label-sized cell
         return list(dict.fromkeys([*first, *inside[np.sort(firsts)].tolist()]))
 
     def _fit_labels(self) -> list[tuple]:
