@@ -19,7 +19,7 @@ from instructor_map.app.marks import ARROW_BOX, PIN_BOX, PIN_MARK, POINT_SIZE, R
 from instructor_map.app.overlays import LinkLabels, MovementOverlay
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
 from instructor_map.core.arrangement import Arrangement
-from instructor_map.core.document import LINK_KINDS, MapDocument, Note
+from instructor_map.core.document import LINK_KINDS, MapDocument, Note, short_label
 
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
 LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
@@ -42,9 +42,7 @@ Z_LINKS, Z_LABELS, Z_ARROWS, Z_POINTS = 0, 1, 2, 3  # bottom to top; pins and th
 
 
 def label_text(note: Note) -> str:
-    """The title, else the text's start on one line, cut with an ellipsis."""
-    text = note.title.strip() or " ".join(note.text.split())
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+    return short_label(note, LABEL_CHARS)
 
 
 class _Scatter(pg.ScatterPlotItem):

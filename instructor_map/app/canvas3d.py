@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QVector3D, QVector4D
 
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
-from instructor_map.core.document import MapDocument, Note
+from instructor_map.core.document import MapDocument, Note, short_label
 
 POINT_SIZE = 10.0
 SELECTED_SIZE = 15.0
@@ -37,9 +37,7 @@ SHADED = (gl.GLScatterPlotItem, gl.GLLinePlotItem)  # item classes that cache a 
 
 
 def label_text(note: Note) -> str:
-    """The title, else the text's start on one line, cut with an ellipsis."""
-    text = note.title.strip() or " ".join(note.text.split())
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+    return short_label(note, LABEL_CHARS)
 
 
 def _rgba(color: str) -> tuple[float, float, float, float]:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListView, QPushButton, QVBoxLayout, QWidget
 
 from instructor_map.app.palette import note_color
-from instructor_map.core.document import MapDocument
+from instructor_map.core.document import MapDocument, short_label
 
 LABEL_CHARS = 200  # the view elides to its width; this only bounds the text it measures
 
@@ -31,8 +31,7 @@ class NotesModel(QAbstractListModel):
         if note is None:
             return None
         if role == Qt.DisplayRole:
-            label = (note.title or note.text).replace("\n", " ")
-            return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+            return short_label(note, LABEL_CHARS)
         if role == Qt.ToolTipRole:
             return note.text[:2000]
         if role == Qt.DecorationRole:

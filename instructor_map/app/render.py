@@ -16,7 +16,7 @@ from PySide6.QtSvg import QSvgGenerator
 from scipy.spatial import ConvexHull, QhullError
 
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, cluster_color, note_color
-from instructor_map.core.document import MapDocument, Note
+from instructor_map.core.document import MapDocument, Note, short_label
 from instructor_map.core.errors import InputError
 from instructor_map.core.project_file import atomic_write
 
@@ -121,9 +121,7 @@ def paint_map(painter: QPainter, doc: MapDocument, width: int, height: int) -> l
 
 
 def label_text(note: Note) -> str:
-    """The title, else the text's start on one line, cut with an ellipsis."""
-    text = _clean(note.title).strip() or " ".join(_clean(note.text).split())
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+    return short_label(note, LABEL_CHARS)
 
 
 def _clean(text: str) -> str:

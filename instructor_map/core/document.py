@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,17 @@ class Note:
     group: str = ""  # a Group id, or "" for none
     color: str = ""  # "#rrggbb", or "" to colour by cluster/group
     metadata: dict[str, str] = field(default_factory=dict)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # control characters: never drawn
+
+
+def short_label(note: Note, chars: int = 40) -> str:
+    """The note's title, else its text's start on one line, cut with an ellipsis to at most `chars`."""
+    text = " ".join(_UNPRINTABLE.sub(" ", note.title or note.text).split())
+    if not text and note.title:
+        text = " ".join(_UNPRINTABLE.sub(" ", note.text).split())
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
 
 
 @dataclass
