@@ -3,7 +3,8 @@
 `EncoderProcess` has the Encoder interface the app uses (encode with progress, batches and cancel; model_id,
 kind, spec, device, dim, max_seq_length, truncated, description). The child loads the model once and serves
 one request at a time over a pipe; a cancel reaches it between batches. Errors come back as the same
-exception types; a child that dies raises ProcessStopped (an InputError), and `alive` turns False so the caller can start another.
+exception types; a child that dies raises ProcessStopped (an InputError), and `alive` turns False so the
+caller can start another.
 """
 from __future__ import annotations
 
