@@ -155,13 +155,20 @@ class MainWindow(QMainWindow):
             self.instruction_bar.set_instruction(self.doc.instruction, self.doc.instruction_history)
         swapped = isinstance(command, cmds.SetViewLayout)  # another layout: glide there, then show all of it
         animate = swapped or (isinstance(command, cmds.SetInstruction) and command.after is not None)
-        self._refresh(animate=animate, panel=not isinstance(command, (cmds.MoveNotes, cmds.SetPinned)), fit=swapped)
+        waits = isinstance(command, cmds.SetInstruction) and command.after is None  # for the new task's layout
+        if not waits:
+            self._refresh(animate=animate, panel=not isinstance(command, (cmds.MoveNotes, cmds.SetPinned)),
+                          fit=swapped)
+
         self.map_actions.schedule_refresh()
         remaps = isinstance(command, _REMAPPING) and (not isinstance(command, cmds.SetNoteField)
                                                        or command.field == "text")
         if isinstance(command, cmds.SetInstruction) and command.after is not None and self._cached_complete():
             remaps = False  # undo/redo of a finished instruction change restores its layout
-        if remaps and not isinstance(command, cmds.DeleteNotes):
+        if remaps and isinstance(command, cmds.SetInstruction):
+            self._recompute_timer.stop()
+            self.recompute()  # a task applied on purpose: nothing to wait for
+        elif remaps and not isinstance(command, cmds.DeleteNotes):
             self.schedule_recompute()
 
     def _cached_complete(self) -> bool:
@@ -249,7 +256,7 @@ class MainWindow(QMainWindow):
             return
         complete = len(result.ids) == len(self.doc.notes)  # the whole new map, clusters still to come
         for dims, layout in result.layouts.items():
-            places = {i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords) if i in self.doc.notes}
+            places = layout.places(self.doc.notes)
             if complete:
                 self.doc.views[dims].positions = places
             else:

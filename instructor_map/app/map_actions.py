@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from instructor_map.app import axes_dialog, dialogs
@@ -129,8 +128,7 @@ class MapActions(QObject):
 
     def _show_arrange(self, answer) -> None:
         layout, label = answer
-        positions = {i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords)
-                     if i in self.doc.notes and np.isfinite(p).all()}
+        positions = layout.places(self.doc.notes)
         self.w.push(cmds.SetViewLayout(2, positions, layout.basis, label))
 
     # ---- comparison with an earlier task ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from instructor_map.core.arrangement import place
 from instructor_map.core.errors import InputError
 from instructor_map.core.cache import embed_cached
-from instructor_map.core.pipeline import MapRequest, add_clusters, layout_map
+from instructor_map.core.pipeline import MapRequest, MapResult, find_clusters, find_layouts, layout_map
 from instructor_map.core.queries import MapSnapshot, QueryMemo
 
 PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
@@ -135,11 +135,16 @@ class EmbedWorker(QObject):
             if vectors is None:
                 self.cancelled.emit(job.number)
                 return
-            result = self._compute(layout_map, request, vectors, False)
+            # the vectors go to the model's process and only the layouts and clusters come back
+            result = MapResult(request.ids, request.instruction, vectors, self._compute(find_layouts, request, vectors),
+                               None)
             if job.snapshot is not None:
                 result.layouts[2] = self._arranged(job, vectors)
             self.partial.emit(job.number, result)  # the new map shows before its clusters are found
-            self.finished.emit(job.number, self._compute(add_clusters, result, request))
+            found = self._compute(find_clusters, request, vectors)
+            if found is not None:
+                result.clusters, result.cluster_labels, result.renamed = found
+            self.finished.emit(job.number, result)
         except InputError as exc:
             self.failed.emit(job.number, str(exc))
         except MemoryError:

@@ -6,6 +6,7 @@ small, exact mutations those commands are made of.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -33,10 +34,15 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # control characters: never 
 
 def short_label(note: Note, chars: int = 40) -> str:
     """The note's title, else its text's start on one line, cut with an ellipsis to at most `chars`."""
-    text = " ".join(_UNPRINTABLE.sub(" ", note.title or note.text).split())
-    if not text and note.title:
-        text = " ".join(_UNPRINTABLE.sub(" ", note.text).split())
-    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+    return _short_label(note.title, note.text, chars)
+
+
+@functools.lru_cache(maxsize=1 << 17)  # maps read every label again on each redraw
+def _short_label(title: str, text: str, chars: int) -> str:
+    label = " ".join(_UNPRINTABLE.sub(" ", title or text).split())
+    if not label and title:
+        label = " ".join(_UNPRINTABLE.sub(" ", text).split())
+    return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
 
 
 @dataclass
@@ -69,12 +75,17 @@ class View:
 
     def array(self, ids) -> np.ndarray:
         """Displayed positions of `ids` as an (N, dims) float32 array; NaN where a note has no place yet."""
-        out = np.full((len(ids), self.dims), np.nan, dtype=np.float32)
-        for row, note_id in enumerate(ids):
-            pos = self.position(note_id)
-            if pos is not None:
-                out[row] = pos
-        return out
+        pins, positions, none = self.pins, self.positions, (np.nan,) * self.dims
+        try:
+            return np.array([pins.get(i) or positions.get(i) or none for i in ids],
+                            dtype=np.float32).reshape(len(ids), self.dims)
+        except ValueError:  # a place of the wrong length: the slow way, which says where
+            out = np.full((len(ids), self.dims), np.nan, dtype=np.float32)
+            for row, note_id in enumerate(ids):
+                pos = self.position(note_id)
+                if pos is not None:
+                    out[row] = pos
+            return out
 
     def snapshot(self) -> View:
         return copy.deepcopy(self)

@@ -30,6 +30,13 @@ class Layout:
     basis: dict  # JSON-able; project(X, basis) gives coords back
     explained_variance_ratio: np.ndarray  # (dims,), variance share of each principal axis
 
+    def places(self, keep=None) -> dict[str, tuple[float, ...]]:
+        """note id -> place as plain floats, for the notes in `keep` (all when None) with finite places."""
+        coords = np.asarray(self.coords, dtype=np.float64)
+        finite = np.isfinite(coords).all(axis=1)
+        return {i: tuple(p) for i, p, ok in zip(self.ids, coords.tolist(), finite.tolist())
+                if ok and (keep is None or i in keep)}
+
 
 def pca_layout(
     X,

@@ -53,7 +53,7 @@ class MapResult:
         """Put the new computed places (and clusters) into the document; pins are untouched."""
         for dims, layout in self.layouts.items():
             view = doc.views[dims]
-            view.positions = {i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords) if i in doc.notes}
+            view.positions = layout.places(doc.notes)
             view.basis = layout.basis
         if self.clusters is not None:
             doc.clusters = {i: c for i, c in self.clusters.items() if i in doc.notes}
@@ -63,18 +63,29 @@ class MapResult:
 
 def layout_map(request: MapRequest, vectors: np.ndarray, with_clusters: bool = True) -> MapResult:
     """Layouts (and clusters) for vectors already computed (fast: no model involved)."""
-    layouts = pca_layouts(vectors, request.ids, VIEW_DIMS, request.previous, request.pins)
-    result = MapResult(request.ids, request.instruction, vectors, layouts, None)
+    result = MapResult(request.ids, request.instruction, vectors, find_layouts(request, vectors), None)
     return add_clusters(result, request) if with_clusters else result
 
 
 def add_clusters(result: MapResult, request: MapRequest) -> MapResult:
     """Cluster the result's vectors, keeping the user's cluster names where clusters continue."""
-    if request.k != "none" and request.ids:
-        result.clusters, result.cluster_labels, result.renamed = recluster(
-            result.vectors, request.ids, request.texts, request.clusters, request.cluster_labels, request.renamed,
-            k=request.k)
+    found = find_clusters(request, result.vectors)
+    if found is not None:
+        result.clusters, result.cluster_labels, result.renamed = found
     return result
+
+
+def find_clusters(request: MapRequest, vectors: np.ndarray) -> tuple[dict, dict, set] | None:
+    """(note -> cluster, cluster -> name, clusters with typed names), or None when the request wants none."""
+    if request.k == "none" or not request.ids:
+        return None
+    return recluster(vectors, request.ids, request.texts, request.clusters, request.cluster_labels,
+                     request.renamed, k=request.k)
+
+
+def find_layouts(request: MapRequest, vectors: np.ndarray) -> dict[int, Layout]:
+    """The 2D and 3D layouts, aligned to the request's previous places and pins."""
+    return pca_layouts(vectors, request.ids, VIEW_DIMS, request.previous, request.pins)
 
 
 def build_map(

@@ -109,5 +109,5 @@ def earlier_places(snap: MapSnapshot, encoder, memo: QueryMemo, instruction: str
                        snap.graph)
     else:
         layout = pca_layout(X, snap.ids, 2, previous=snap.shown)
-    places = {i: tuple(map(float, p)) for i, p in zip(layout.ids, layout.coords)}
+    places = layout.places()
     return {**places, **{k: v for k, v in snap.pins.items() if k in places}}

@@ -164,7 +164,8 @@ def test_a_model_that_fails_to_load_shows_one_error_and_keeps_the_document(qtbot
 
 
 # ---- out of memory ----------------------------------------------------------------------------------------
-def test_out_of_memory_in_a_batch_halves_the_batch_and_finishes(model_in_thread, qtbot, make_window, tmp_path, errors, monkeypatch):
+def test_out_of_memory_in_a_batch_halves_the_batch_and_finishes(model_in_thread, qtbot, make_window, tmp_path, errors,
+                                                                monkeypatch):
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
     encoder = window.worker.worker.encoder
     expected = encoder.encode(MANY, window.doc.instruction)

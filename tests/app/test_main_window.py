@@ -144,10 +144,11 @@ def test_notes_panel_lists_searches_and_shares_the_selection_with_the_map(qtbot,
 def test_cancel_mid_run_keeps_the_previous_map(qtbot, make_window, tmp_path, bundled_encoder):
     window = make_window(model="bundled")
     import_notes(qtbot, window, tmp_path)
+    window.instruction_bar.combo.setEditText(TASK_B)
+    window.instruction_bar.apply_button.click()  # re-embeds the 12 notes under a new task, at once
+    wait_idle(qtbot, window)
     before = positions(window)
     many = [f"Note number {i} about {NOTES[i % len(NOTES)]}" for i in range(300)]
-    window.instruction_bar.combo.setEditText(TASK_B)
-    window.instruction_bar.apply_button.click()  # re-embeds the 12 notes under a new task
     window.paste_notes("\n".join(many))
     qtbot.waitUntil(lambda: window.busy and window.progress.maximum() > 0, timeout=30_000)
     window.cancel()
