@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import html
-import itertools
-import math
 import textwrap
 
 import numpy as np
@@ -14,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
 from instructor_map.app.cluster_overlay import ClusterOverlay
-from instructor_map.app.labels2d import TEXT, LabelLayer
+from instructor_map.app.labels2d import TEXT, LabelLayer, fit_labels
 from instructor_map.app.marks import ARROW_BOX, PIN_BOX, PIN_MARK, POINT_SIZE, RIM, SELECTED_SIZE, arrowheads
 from instructor_map.app.overlays import LinkLabels, MovementOverlay
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
@@ -22,17 +20,9 @@ from instructor_map.core.arrangement import Arrangement
 from instructor_map.core.document import LINK_KINDS, MapDocument, Note, short_label
 
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
-LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
-LABEL_CAP = 200  # labels shown at most
 THIN_ABOVE = 20_000  # a map with more notes draws an even sample of this many while the view moves
 SETTLE_MS = 150  # the view counts as still this long after its last pan or zoom
-LABEL_CELL = (130, 18)  # pixels
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
-# where a label may go: (right or left, lifted by label heights, what it may cover: 1 nothing, 2 points);
-# the second half is tried for a selected note only
-_SPOTS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1))
-LABEL_SPOTS = tuple((side, lift, 1) for side, lift in _SPOTS) + tuple((side, lift, 2) for side, lift in _SPOTS)
-GRID = 4  # pixels; labels are fitted on a grid of cells this size
 LABEL_CHARS = 40
 LABEL_DELAY_MS = 60
 TIP_WIDTH = 60
@@ -394,55 +384,9 @@ class MapCanvas2D(pg.PlotWidget):
         for layer in self.labels:
             layer.move(self._pos)
 
-    def _label_order(self, inside: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> list[int]:
-        """Visible rows worth a label, best first: selected, search hits, then the rest or a spread of them."""
-        wanted = set(self._selection) | (self._highlight or set())
-        first = [self._row[i] for i in wanted if i in self._row]
-        first = sorted(r for r in first if 0 <= sx[r] < self.vb.width() and 0 <= sy[r] < self.vb.height())
-        if len(inside) <= LABEL_ALL:
-            return list(dict.fromkeys([*first, *inside.tolist()]))
-        cells = (sx[inside] // LABEL_CELL[0]).astype(np.int64) * 1_000_003 + (sy[inside] // LABEL_CELL[1])
-        _, firsts = np.unique(cells.astype(np.int64), return_index=True)  # one note per label-sized cell
-        return list(dict.fromkeys([*first, *inside[np.sort(firsts)].tolist()]))
-
-    def _fit_labels(self) -> list[tuple]:
-        """(row, side, lift, bold, faded) for each label that fits beside its point (right, left, a little
-        higher or lower) in the view without covering another label or a point; a selected note's label covers
-        points where it must."""
-        width, height = self.vb.width(), self.vb.height()
-        if not self._ids or width < 1 or height < 1:
-            return []
-        (x0, _), (_, y1) = self.vb.viewRange()
-        px, py = self.vb.viewPixelSize()
-        sx, sy = (self._pos[:, 0] - x0) / px, (y1 - self._pos[:, 1]) / py  # pixels from the top left
-        inside = np.flatnonzero((sx >= 0) & (sx < width) & (sy >= 0) & (sy < height))
-        taken = np.zeros((int(height // GRID) + 1, int(width // GRID) + 1), dtype=np.uint8)  # 1 point, 2 label
-        cx, cy = (sx[inside] // GRID).astype(int), (sy[inside] // GRID).astype(int)
-        for dx, dy in itertools.product((-1, 0, 1), repeat=2):
-            taken[np.clip(cy + dy, 0, taken.shape[0] - 1), np.clip(cx + dx, 0, taken.shape[1] - 1)] = 1
-        chosen, hits = set(self._selection), self._highlight
-        placed = []
-        for row in self._label_order(inside, sx, sy):
-            note_id = self._ids[row]
-            bold = note_id in chosen
-            w, h = self.labels[0].size(self._texts[row], bold)
-            for side, lift, limit in LABEL_SPOTS[: len(LABEL_SPOTS) if bold else len(LABEL_SPOTS) // 2]:
-                left = sx[row] + LABEL_GAP if side > 0 else sx[row] - LABEL_GAP - w
-                top = sy[row] + (lift - 0.5) * h
-                if left < 0 or top < 0 or left + w > width or top + h > height:
-                    continue
-                cells = np.s_[int(top // GRID):math.ceil((top + h) / GRID),
-                              int(left // GRID):math.ceil((left + w) / GRID)]
-                if taken[cells].max(initial=0) < limit:
-                    taken[cells] = 2
-                    placed.append((row, side, lift * h, bold, hits is not None and note_id not in hits))
-                    break
-            if len(placed) == LABEL_CAP:
-                break
-        return placed
-
     def _update_labels(self) -> None:
-        placed = self._fit_labels()
+        placed = fit_labels(self.vb, self._pos, self._ids, self._row, self._texts, self._selection, self._highlight,
+                            self.labels[0].size, LABEL_GAP)
         for bold, layer in enumerate(self.labels):
             layer.show_labels([label for label in placed if label[3] == bool(bold)], self._texts, self._pos)
 

@@ -5,6 +5,10 @@ before every frame), keeps frames short while the map pans, zooms, glides or fil
 """
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
@@ -14,6 +18,14 @@ TEXT = QColor("#2b2b2b")
 FADED_TEXT = QColor(43, 43, 43, 70)
 LABEL_FILL = QColor(251, 251, 248, 230)  # nearly opaque, so a label on top hides the one beneath cleanly
 PAD = 1  # pixels of fill around the text
+LABEL_ALL = 300  # up to this many visible notes, each may have a label; beyond, one per label-sized cell
+LABEL_CAP = 200  # labels shown at most
+LABEL_CELL = (130, 18)  # pixels
+# where a label may go: (right or left, lifted by label heights, what it may cover: 1 nothing, 2 points);
+# the second half is tried for a selected note only
+_SPOTS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1))
+LABEL_SPOTS = tuple((side, lift, 1) for side, lift in _SPOTS) + tuple((side, lift, 2) for side, lift in _SPOTS)
+GRID = 4  # pixels; labels are fitted on a grid of cells this size
 
 
 class LabelLayer(QGraphicsObject):
@@ -88,3 +100,52 @@ class LabelLayer(QGraphicsObject):
             painter.setFont(self.fonts[bold])
             painter.setPen(FADED_TEXT if faded else TEXT)
             painter.drawText(box, Qt.AlignCenter, self.texts[row])
+
+
+def fit_labels(vb, pos: np.ndarray, ids: list[str], rows: dict[str, int], texts: list[str], selection: list[str],
+               highlight: set[str] | None, size: Callable[[str, bool], tuple[float, float]], gap: float) -> list[tuple]:
+    """(row, side, lift, bold, faded) for each label that fits beside its point (right, left, a little higher or
+    lower) in the view box `vb` without covering another label or a point; a selected note's label covers points
+    where it must. Visible notes only, at most LABEL_CAP."""
+    width, height = vb.width(), vb.height()
+    if not ids or width < 1 or height < 1:
+        return []
+    (x0, _), (_, y1) = vb.viewRange()
+    px, py = vb.viewPixelSize()
+    sx, sy = (pos[:, 0] - x0) / px, (y1 - pos[:, 1]) / py  # pixels from the top left
+    inside = np.flatnonzero((sx >= 0) & (sx < width) & (sy >= 0) & (sy < height))
+    taken = np.zeros((int(height // GRID) + 1, int(width // GRID) + 1), dtype=np.uint8)  # 1 point, 2 label
+    cx, cy = (sx[inside] // GRID).astype(int), (sy[inside] // GRID).astype(int)
+    for dx, dy in itertools.product((-1, 0, 1), repeat=2):
+        taken[np.clip(cy + dy, 0, taken.shape[0] - 1), np.clip(cx + dx, 0, taken.shape[1] - 1)] = 1
+    chosen = set(selection)
+    wanted = [rows[i] for i in chosen | (highlight or set()) if i in rows]
+    placed = []
+    for row in _label_order(inside, sx, sy, wanted, width, height):
+        note_id = ids[row]
+        bold = note_id in chosen
+        w, h = size(texts[row], bold)
+        for side, lift, limit in LABEL_SPOTS[: len(LABEL_SPOTS) if bold else len(LABEL_SPOTS) // 2]:
+            left = sx[row] + gap if side > 0 else sx[row] - gap - w
+            top = sy[row] + (lift - 0.5) * h
+            if left < 0 or top < 0 or left + w > width or top + h > height:
+                continue
+            cells = np.s_[int(top // GRID):math.ceil((top + h) / GRID), int(left // GRID):math.ceil((left + w) / GRID)]
+            if taken[cells].max(initial=0) < limit:
+                taken[cells] = 2
+                placed.append((row, side, lift * h, bold, highlight is not None and note_id not in highlight))
+                break
+        if len(placed) == LABEL_CAP:
+            break
+    return placed
+
+
+def _label_order(inside: np.ndarray, sx: np.ndarray, sy: np.ndarray, wanted: list[int], width: float,
+                 height: float) -> list[int]:
+    """Visible rows worth a label, best first: selected and search hits, then the rest or a spread of them."""
+    first = sorted(r for r in wanted if 0 <= sx[r] < width and 0 <= sy[r] < height)
+    if len(inside) <= LABEL_ALL:
+        return list(dict.fromkeys([*first, *inside.tolist()]))
+    cells = (sx[inside] // LABEL_CELL[0]).astype(np.int64) * 1_000_003 + (sy[inside] // LABEL_CELL[1]).astype(np.int64)
+    _, firsts = np.unique(cells, return_index=True)  # one note per label-sized cell
+    return list(dict.fromkeys([*first, *inside[np.sort(firsts)].tolist()]))

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QAbstractAnimation, QPoint, QPointF, Qt, QTimer
 
-from instructor_map.app.canvas2d import LABEL_CAP, MapCanvas2D
+from instructor_map.app.canvas2d import MapCanvas2D
+from instructor_map.app.labels2d import LABEL_CAP
 from instructor_map.core.document import Link, MapDocument, Note
 
 SCREENSHOT = "/tmp/canvas2d.png"

@@ -320,7 +320,8 @@ def pan_zoom_figures(app, n: int, frames: int, primary: bool = True) -> None:
     """Frames of programmatic pans and zooms. A frame is timed two ways: the view change, then the event loop
     until the canvas has painted once (what a user sees; the figure with the target), and, as context, the view
     change followed by processEvents() and a forced viewport().repaint(), which paints about twice a frame."""
-    from instructor_map.app.canvas2d import LABEL_CAP, MapCanvas2D
+    from instructor_map.app.canvas2d import MapCanvas2D
+    from instructor_map.app.labels2d import LABEL_CAP
 
     section(f"2D pan and zoom, {n:,} notes, {frames} frames")
     X, topic = clustered_vectors(n, seed=3)
