@@ -1,8 +1,10 @@
 """App fixtures: a real main window under Xvfb, with its own settings file and answered dialogs."""
 from __future__ import annotations
 
+import time
+
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 
 @pytest.fixture
 def answers(monkeypatch):
@@ -47,3 +49,37 @@ def make_window(qtbot, tmp_path, answers, tiny_checkpoint):
         window.deleteLater()
         qtbot.wait(10)
         assert not running, "the worker thread outlived its window"
+
+
+class Heartbeat:
+    """A 10 ms timer that records the gaps between its beats: how long the event loop went without turning."""
+
+    def __init__(self):
+        self.gaps: list[float] = []
+        self._last = 0.0
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def longest(self, skip: int = 2) -> float:
+        """The longest gap, leaving out the first `skip` beats (they include whatever started the measure)."""
+        return max(self.gaps[skip:])
+
+
+@pytest.fixture
+def heartbeat():
+    beat = Heartbeat()
+    yield beat
+    beat.stop()

@@ -19,21 +19,8 @@ import pytest
 import torch
 
 from instructor_map.app import dialogs
+from travel_notes import NOTES
 
-NOTES = [
-    "A quiet beach with white sand and shallow water for the kids",
-    "Snorkelling trip to the reef in the morning",
-    "Ski slopes with fresh powder snow and a cosy chalet",
-    "Museums, cafes and old streets to explore on foot",
-    "Flights under 400 euros for the whole family",
-    "Hotel under 90 euros a night with breakfast",
-    "Hiking trail to a mountain lake with a picnic",
-    "Kids' water park with slides and a lazy river",
-    "Food tour of the night market",
-    "Car rental for a week with child seats",
-    "Sunset boat cruise along the coast",
-    "Grandma cannot walk far: short distances only",
-]
 MANY = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(48)]
 
 

@@ -6,21 +6,8 @@ import time
 import numpy as np
 
 from instructor_map.core.project_file import load_project
+from travel_notes import NOTES
 
-NOTES = [
-    "A quiet beach with white sand and shallow water for the kids",
-    "Snorkelling trip to the reef in the morning",
-    "Ski slopes with fresh powder snow and a cosy chalet",
-    "Museums, cafes and old streets to explore on foot",
-    "Flights under 400 euros for the whole family",
-    "Hotel under 90 euros a night with breakfast",
-    "Hiking trail to a mountain lake with a picnic",
-    "Kids' water park with slides and a lazy river",
-    "Grandma cannot walk far: short distances only",
-    "Food tour of the night market",
-    "Car rental for a week with child seats",
-    "Sunset boat cruise along the coast",
-]
 TASK_A = "Represent the travel note for planning a relaxing family trip: "
 TASK_B = "Represent the travel note for planning the trip by budget: "
 
@@ -156,31 +143,20 @@ def test_cancel_mid_run_keeps_the_previous_map(qtbot, make_window, tmp_path, bun
     assert {i: positions(window)[i] for i in before} == before
 
 
-def test_event_loop_keeps_turning_while_500_notes_embed(qtbot, make_window, tmp_path):
-    from PySide6.QtCore import QTimer
-
+def test_event_loop_keeps_turning_while_500_notes_embed(qtbot, make_window, tmp_path, heartbeat):
     window = make_window(model="bundled")
     qtbot.waitUntil(lambda: window.worker.worker.encoder is not None, timeout=60_000)  # loaded at start-up
-    gaps, last = [], [time.perf_counter()]
-
-    def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer(interval=10)
-    timer.timeout.connect(beat)
-    timer.start()
+    heartbeat.start()
     qtbot.wait(1000)
-    floor = max(gaps[2:])  # what the machine itself gives an idle window
-    gaps.clear()
+    floor = heartbeat.longest()  # what the machine itself gives an idle window
     notes = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(500)]
+    heartbeat.start()
     start = time.perf_counter()
     import_notes(qtbot, window, tmp_path, notes)
-    timer.stop()
+    heartbeat.stop()
     took = time.perf_counter() - start
-    stall = max(gaps[5:])  # the first beats include the import itself
-    print(f"500 notes embedded in {took:.1f} s; {len(gaps)} heartbeats, longest gap {stall * 1000:.0f} ms "
+    stall = heartbeat.longest(skip=5)  # the first beats include the import itself
+    print(f"500 notes embedded in {took:.1f} s; {len(heartbeat.gaps)} heartbeats, longest gap {stall * 1000:.0f} ms "
           f"(idle window: {floor * 1000:.0f} ms)")
     assert len(positions(window)) == 500
     # 100 ms, plus whatever this machine already takes from an idle window beyond two beats
