@@ -33,12 +33,12 @@ class LabelLayer(QGraphicsObject):
     raised or lowered by `lift` pixels; bold for selected notes, faded outside a search. It lives among the
     map's items (so its z-value orders it against points and links) and paints in screen pixels."""
 
-    def __init__(self, vb, gap: float, z: float, size: float = 8.5):
+    def __init__(self, vb, gap: float, z: float, point_size: float = 8.5):
         super().__init__()
         self.vb, self.gap = vb, gap
         self.fonts = (QFont(), QFont())  # plain, and bold for selected notes
         for font in self.fonts:
-            font.setPointSizeF(size)
+            font.setPointSizeF(point_size)
         self.fonts[1].setBold(True)
         self.metrics = tuple(QFontMetricsF(font) for font in self.fonts)
         self._widths: dict[tuple[str, bool], float] = {}

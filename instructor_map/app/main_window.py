@@ -159,7 +159,6 @@ class MainWindow(QMainWindow):
         if not waits:
             self._refresh(animate=animate, panel=not isinstance(command, (cmds.MoveNotes, cmds.SetPinned)),
                           fit=swapped)
-
         self.map_actions.schedule_refresh()
         remaps = isinstance(command, _REMAPPING) and (not isinstance(command, cmds.SetNoteField)
                                                        or command.field == "text")

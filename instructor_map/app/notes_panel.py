@@ -47,15 +47,16 @@ class NotesModel(QAbstractListModel):
             self._swatches[color] = QIcon(pixmap)
         return self._swatches[color]
 
-    def show(self, doc: MapDocument, ids: list[str]) -> None:
-        """Show these notes: a full reset only when the rows change, else a repaint of what is visible."""
+    def show(self, doc: MapDocument, ids: list[str]) -> bool:
+        """Show these notes: a full reset only when the rows change (True), else a repaint of what is visible."""
         if doc is self.doc and ids == self.ids:
             if ids:
                 self.dataChanged.emit(self.index(0), self.index(len(ids) - 1))
-            return
+            return False
         self.beginResetModel()
         self.doc, self.ids = doc, ids
         self.endResetModel()
+        return True
 
 
 class NotesPanel(QWidget):
@@ -100,13 +101,10 @@ class NotesPanel(QWidget):
         notes = self.doc.notes
         ids = list(notes) if not query else [
             i for i, n in notes.items() if query in n.text.lower() or query in n.title.lower()]
-        if ids == self.model.ids and self.doc is self.model.doc:
-            self.model.show(self.doc, ids)  # same rows: keep the selection and the scroll position
-            return
         selected = self.selection()
         self._quiet = True
-        self.model.show(self.doc, ids)
-        self._select(selected)
+        if self.model.show(self.doc, ids):  # new rows: select again what was selected
+            self._select(selected)
         self._quiet = False
 
     def selection(self) -> list[str]:

@@ -1,8 +1,9 @@
 """The embedding worker: a QObject in its own QThread that owns the model and runs map jobs and questions.
 
 The work itself is core.pipeline (maps) and core.queries (relevance, similar notes, suggestions, other
-layouts); this file only carries requests in and reports out across threads. Partial maps are laid out here
-too, so the GUI thread never computes an embedding or a layout.
+layouts); this file only carries requests in and reports out across threads. The model, and the final layouts
+and clusters, run in the model's own process (core.encoder_process); partial maps are laid out here, so the
+GUI thread never computes an embedding or a layout.
 """
 from __future__ import annotations
 
