@@ -1,6 +1,6 @@
 """GPU embedding throughput: instructor-base- and instructor-large-shaped random checkpoints on CUDA (bf16).
 
-    python tests/perf/gpu_bench.py [--quick] [--notes N] [--shapes base,large]
+    python tests/perf/gpu_bench.py [--quick] [--notes N] [--shapes base,large] [--batch-sizes 64,256]
 
 Runs the app's own encoder (instructor_map.core.encoders.Encoder(..., device="cuda")): notes are tokenised once,
 sorted longest first and batched under the encoder's padded-token budget (GPU_TOKEN_BUDGET). For comparison the
@@ -58,7 +58,7 @@ def _plain_batches(encoder, ids: list[list[int]], n_instr: int) -> np.ndarray:
 
 
 def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, plain: bool = True,
-              texts: list[str] | None = None) -> dict:
+              texts: list[str] | None = None, batch_size: int | None = None, profile: bool = False) -> dict:
     """Build a random checkpoint of `shape`, load it with the app's Encoder on `device`, embed n_notes notes.
 
     Returns notes/s, tokens/s and the batching figures (and the plain fixed-batch run's, when `plain`)."""
@@ -67,9 +67,11 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
 
     texts = texts or make_notes(n_notes)
     start = time.perf_counter()
-    folder = build_instructor_checkpoint(work / name, corpus=texts[:256] + [INSTRUCTION], **shape)
+    folder = work / name
+    if not (folder / "modules.json").is_file():
+        build_instructor_checkpoint(folder, corpus=texts[:256] + [INSTRUCTION], **shape)
     build_s = time.perf_counter() - start
-    encoder = encoders.Encoder(resolve_model(str(folder)), device=device)
+    encoder = encoders.Encoder(resolve_model(str(folder)), device=device, batch_size=batch_size)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     encoder.encode(texts[:32], INSTRUCTION)  # warm-up: kernels, allocator
@@ -78,6 +80,15 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
     vectors = encoder.encode(texts, INSTRUCTION)
     _sync(device)
     took = time.perf_counter() - start
+    if profile:
+        from torch.profiler import ProfilerActivity
+        from torch.profiler import profile as torch_profile
+
+        with torch_profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            encoder.encode(texts[:1024], INSTRUCTION)
+            _sync(device)
+        print(prof.key_averages().table(sort_by="self_cuda_time_total" if device == "cuda" else "self_cpu_time_total",
+                                        row_limit=10, max_name_column_width=60), flush=True)
 
     inputs = [(INSTRUCTION + t.strip()).strip() for t in texts]
     ids = encoder._tokenize(inputs)
@@ -86,7 +97,7 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
     padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
     real = sum(lengths)
     out = {
-        "name": name, "device": encoder.device, "dtype": str(encoder.dtype).removeprefix("torch."),
+        "name": name, "batch_size": encoder.batch_size, "device": encoder.device, "dtype": str(encoder.dtype).removeprefix("torch."),
         "notes": len(texts), "seconds": took, "notes_per_s": len(texts) / took, "tokens_per_s": real / took,
         "mean_tokens": real / len(texts), "max_tokens": max(lengths), "batches": len(batches),
         "padding_efficiency": real / padded, "build_s": build_s,
@@ -121,7 +132,7 @@ def print_result(r: dict) -> None:
           f"{r['tokens_per_s']:,.0f} tokens/s, {r['tflops']:.2f} TFLOP/s "
           f"({r['notes']:,} notes, mean {r['mean_tokens']:.0f} / max {r['max_tokens']} tokens, "
           f"{r['seconds']:.2f} s)", flush=True)
-    line = (f"  length-sorted batches ({budget}): {r['batches']} batches, "
+    line = (f"  length-sorted batches of at most {r['batch_size']} ({budget}): {r['batches']} batches, "
             f"{r['padding_efficiency']:.0%} of padded tokens are real")
     if "peak_gib" in r:
         line += f", peak GPU memory {r['peak_gib']:.1f} GiB"
@@ -139,6 +150,11 @@ def main() -> None:
     parser.add_argument("--notes", type=int, help="notes to embed per shape")
     parser.add_argument("--shapes", default="base,large", help="comma list of: base, large (CUDA only)")
     parser.add_argument("--no-plain", action="store_true", help="skip the fixed-batch comparison")
+    parser.add_argument("--token-budget", type=int, help="padded tokens per CUDA batch (default: the app's)")
+    parser.add_argument("--attention", help="transformers attn_implementation on CUDA: sdpa or eager")
+    parser.add_argument("--pad-multiple", type=int, help="pad CUDA batches to a multiple of this many tokens")
+    parser.add_argument("--profile", action="store_true", help="print the top CUDA kernels of each shape's run")
+    parser.add_argument("--batch-sizes", default="", help="comma list of batch caps to compare (default: the app's)")
     args = parser.parse_args()
     cuda = torch.cuda.is_available()
     print(f"torch {torch.__version__}, CUDA {torch.version.cuda if cuda else 'none'}", flush=True)
@@ -150,13 +166,24 @@ def main() -> None:
     else:
         print("no CUDA: CPU path only (tiny shape, fp32; the same Encoder code path)", flush=True)
         names, n, device = ["tiny"], args.notes or (64 if args.quick else 256), "cpu"
+    from instructor_map.core import encoders
+
+    encoders.GPU_TOKEN_BUDGET = args.token_budget or encoders.GPU_TOKEN_BUDGET
+    encoders.GPU_ATTENTION = args.attention or encoders.GPU_ATTENTION
+    encoders.GPU_PAD_MULTIPLE = args.pad_multiple or encoders.GPU_PAD_MULTIPLE
+    if cuda:
+        print(f"attention {encoders.GPU_ATTENTION}, batches padded to a multiple of {encoders.GPU_PAD_MULTIPLE}",
+              flush=True)
+    sizes = [int(s) for s in args.batch_sizes.split(",") if s.strip()] or [None]
     texts = make_notes(n)
     with tempfile.TemporaryDirectory(prefix="imap-gpu-bench-") as work:
         for name in names:
-            result = run_shape(name, SHAPES[name], n, device, Path(work), plain=not args.no_plain, texts=texts)
-            print_result(result)
-            if not result["finite"]:
-                print(f"  WARNING: {name} gave non-finite vectors", flush=True)
+            for k, size in enumerate(sizes):
+                result = run_shape(name, SHAPES[name], n, device, Path(work), plain=not args.no_plain and k == 0,
+                                   texts=texts, batch_size=size, profile=args.profile and k == 0)
+                print_result(result)
+                if not result["finite"]:
+                    print(f"  WARNING: {name} gave non-finite vectors", flush=True)
 
 
 if __name__ == "__main__":
