@@ -87,7 +87,8 @@ class Encoder:
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
             backbone_cls = T5EncoderModel if spec.kind == "instructor" else AutoModel
-            attention = {"attn_implementation": GPU_ATTENTION} if self.device == "cuda" else {}
+            t5_on_cuda = self.device == "cuda" and spec.kind == "instructor"
+            attention = {"attn_implementation": GPU_ATTENTION} if t5_on_cuda else {}
             self.backbone = backbone_cls.from_pretrained(str(folder), dtype=self.dtype, **attention).eval()
         except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
             raise InputError(f"cannot load the model: {str(exc).splitlines()[0]}", folder) from None
