@@ -21,6 +21,7 @@ from instructor_map.core.document import LINK_KINDS, MapDocument, Note, short_la
 
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
 THIN_ABOVE = 20_000  # a map with more notes draws an even sample of this many while the view moves
+GLIDE_REGIONS_UP_TO = 2_000  # larger maps hide the cluster regions while they glide (each frame would redo them)
 SETTLE_MS = 150  # the view counts as still this long after its last pan or zoom
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
 LABEL_CHARS = 40
@@ -197,21 +198,27 @@ class MapCanvas2D(pg.PlotWidget):
         if self._animation.state() != QAbstractAnimation.Running:  # else its next frame draws them
             self._draw()
 
-    def animate_to_document(self, duration_ms: int = 400, fit: bool = False) -> None:
+    def animate_to_document(self, duration_ms: int = 400, fit: bool = False, places_only: bool = False) -> None:
         """Like refresh, but the points glide from where they are shown now to their new places; with `fit`,
-        the view then fits the whole map (else only when notes glided out of it)."""
+        the view then fits the whole map (else only when notes glided out of it). `places_only`: nothing but
+        places changed (a new task's map), so colours, labels and links are kept when the same notes are drawn."""
         self._fit_after = fit
-        shown = dict(zip(self._ids, self._pos))
-        if not shown:
+        if not self._ids:
             self.refresh()  # nothing to glide from
             return
         self._animation.stop()
-        self._read()
+        ids, start = self._ids, self._pos
+        self._read(places_only)
         self._target = self._pos.copy()
-        self._start = np.array([shown.get(i, p) for i, p in zip(self._ids, self._target)]).reshape(-1, 2)
+        if self._ids is ids:
+            self._start = start
+        else:
+            shown = dict(zip(ids, start))
+            self._start = np.array([shown.get(i, p) for i, p in zip(self._ids, self._target)]).reshape(-1, 2)
         self._pos = self._start.copy()
-        self._update_labels()
-        self._draw()
+        if self._ids is not ids:  # else the labels shown fit these places already
+            self._update_labels()
+        self._draw(places_only=self._ids is ids)
         if self._ids and duration_ms > 0:
             self._animation.setDuration(duration_ms)
             self._animation.start()
@@ -279,11 +286,16 @@ class MapCanvas2D(pg.PlotWidget):
             raise OSError(f"could not write {path}")
 
     # ---- reading and drawing ---------------------------------------------------------------------------
-    def _read(self) -> None:
+    def _read(self, places_only: bool = False) -> None:
         doc, view = self._doc, self._doc.views[2]
         ids = list(doc.notes)
         places = view.array(ids)
         drawn = np.isfinite(places).all(axis=1)
+        if places_only and drawn.all() and ids == self._ids:  # the same notes: colours, labels and links stand
+            self._pos = places.astype(float)
+            self._pinned = np.fromiter((i in view.pins for i in ids), bool, len(ids))
+            self._read_view(view)
+            return
         self._ids = [i for i, ok in zip(ids, drawn) if ok]
         self._row = {i: r for r, i in enumerate(self._ids)}
         self._pos = places[drawn].astype(float)
@@ -301,6 +313,10 @@ class MapCanvas2D(pg.PlotWidget):
                                 if ln.label.strip() and ln.label != ln.kind and ln.source in self._row
                                 and ln.target in self._row]
         self._read_scales()
+        self._read_view(view)
+
+    def _read_view(self, view) -> None:
+        """The arrangement's titles, and the live places of a drag in progress."""
         arrangement = Arrangement.of(view.basis)
         self._argument = arrangement.mode == "argument"
         self._show_titles(arrangement.titles())
@@ -358,7 +374,10 @@ class MapCanvas2D(pg.PlotWidget):
             self._links[kind].setData(segments[:, 0], segments[:, 1], connect="pairs")
             self._arrows[kind].setData(pos=pos[dst], symbol=arrowheads(pos[src], pos[dst]))
         shown = slice(0 if self._argument else len(pos))  # clusters cut across an argument's rows: none there
-        self.clusters.update(self._doc, self._ids[shown], pos[shown])
+        if places_only and len(pos) > GLIDE_REGIONS_UP_TO:
+            self.clusters.hide()  # until the glide ends
+        else:
+            self.clusters.update(self._doc, self._ids[shown], pos[shown])
         self.movement.update(self._ids, pos)
         self.link_labels.update(self._labelled_links, pos)
         self._place_labels()

@@ -55,10 +55,17 @@ class ClusterOverlay(QObject):
         for cluster, rows in groups.items():
             points = pos[rows]
             self._hull(cluster, points)
+            self.hulls[cluster].show()
             name = self.names.get(cluster) or self._new_name(cluster)
+            name.show()
             name.setText(doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}"))
             centre = points.mean(axis=0)
             name.setPos(float(centre[0]), float(centre[1]))
+
+    def hide(self) -> None:
+        """Hide the regions and names until the next update."""
+        for item in (*self.names.values(), *self.hulls.values()):
+            item.hide()
 
     def _new_name(self, cluster: int) -> _Name:
         name = _Name(self)

@@ -174,15 +174,15 @@ class MainWindow(QMainWindow):
         return self.doc.embeddings.has_all(self.doc.model, self.doc.instruction, self.doc.texts())
 
     def _refresh(self, animate: bool = False, panel: bool = True, partial: bool = False, fit: bool = False,
-                 recolor: bool = False) -> None:
+                 recolor: bool = False, places_only: bool = False) -> None:
         """Redraw the visible map now; the hidden map and the notes list a moment later, so no frame waits.
-        `recolor`: only clusters changed, the places are those drawn."""
+        `recolor`: only clusters changed, the places are those drawn; `places_only`: only places changed."""
         self.stack.setCurrentWidget(self.tabs if self.doc.notes else self.welcome)
         if self.tabs.currentWidget() is self.canvas:
             if recolor:
                 self.canvas.recolor()
             elif animate:
-                self.canvas.animate_to_document(fit=fit)
+                self.canvas.animate_to_document(fit=fit, places_only=places_only)
             else:
                 self.canvas.refresh(labels_now=not partial)
                 if fit:
@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
                 self.doc.views[dims].positions = places
             else:
                 self.doc.views[dims].positions.update(places)
-        self._refresh(panel=False, partial=not complete, animate=complete)
+        self._refresh(panel=False, partial=not complete, animate=complete, places_only=complete)
 
     def _on_worker_finished(self, job: int, result) -> None:
         if job != self.worker.latest:

@@ -29,15 +29,13 @@ class MovementOverlay:
             viewbox.addItem(item, ignoreBounds=True)
 
     def update(self, ids: list[str], pos: np.ndarray) -> None:
-        rows, old = [], []
-        for row, note_id in enumerate(ids):
-            place = (self.places or {}).get(note_id)
-            if place is not None and np.hypot(*(pos[row] - place)) > 1e-6:
-                rows.append(row)
-                old.append(place)
-        old = np.array(old, dtype=float).reshape(-1, 2)
-        now = pos[rows] if rows else np.zeros((0, 2))
-        segments = np.empty((2 * len(rows), 2))
+        if not self.places and not self.shown():
+            return  # nothing to draw and nothing drawn: skip a pass over every note
+        places, away = self.places or {}, (np.nan, np.nan)
+        old = np.array([places.get(i, away) for i in ids], dtype=float).reshape(-1, 2)
+        moved = np.isfinite(old).all(axis=1) & (np.hypot(*(pos - old).T) > 1e-6)
+        old, now = old[moved], pos[moved]
+        segments = np.empty((2 * len(now), 2))
         segments[0::2], segments[1::2] = old, now
         self.lines.setData(segments[:, 0], segments[:, 1], connect="pairs")
         self.ghosts.setData(pos=old)

@@ -1,9 +1,9 @@
 """The embedding worker: a QObject in its own QThread that owns the model and runs map jobs and questions.
 
 The work itself is core.pipeline (maps) and core.queries (relevance, similar notes, suggestions, other
-layouts); this file only carries requests in and reports out across threads. The model, and the final layouts
-and clusters, run in the model's own process (core.encoder_process); partial maps are laid out here, so the
-GUI thread never computes an embedding or a layout.
+layouts); this file only carries requests in and reports out across threads. The model and the clusters run in
+the model's own process (core.encoder_process); layouts are computed here, where numpy lets go of the GIL for
+their heavy part. The GUI thread never computes an embedding or a layout.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -136,13 +136,13 @@ class EmbedWorker(QObject):
             if vectors is None:
                 self.cancelled.emit(job.number)
                 return
-            # the vectors go to the model's process and only the layouts and clusters come back
-            result = MapResult(request.ids, request.instruction, vectors, self._compute(find_layouts, request, vectors),
-                               None)
+            # layouts here (sending 10,000 vectors to the model's process costs more than they do)
+            result = MapResult(request.ids, request.instruction, vectors, find_layouts(request, vectors), None)
             if job.snapshot is not None:
                 result.layouts[2] = self._arranged(job, vectors)
             self.partial.emit(job.number, result)  # the new map shows before its clusters are found
-            found = self._compute(find_clusters, request, vectors)
+            # the clusters need no places: leave them out of what is pickled for the model's process
+            found = self._compute(find_clusters, replace(request, previous={}, pins={}), vectors)
             if found is not None:
                 result.clusters, result.cluster_labels, result.renamed = found
             self.finished.emit(job.number, result)
@@ -155,8 +155,8 @@ class EmbedWorker(QObject):
             self.failed.emit(job.number, f"embedding failed: {type(exc).__name__}: {exc}")
 
     def _compute(self, fn, *args):
-        """Layouts and clusters run in the model's process when it has one: there they never hold the GIL
-        that the window needs to paint."""
+        """Clusters run in the model's process when it has one: there k-means never holds the GIL that the
+        window needs to paint."""
         call = getattr(self.encoder, "call", None)
         return call(fn, *args) if call is not None else fn(*args)
 

@@ -34,6 +34,8 @@ class Layout:
         """note id -> place as plain floats, for the notes in `keep` (all when None) with finite places."""
         coords = np.asarray(self.coords, dtype=np.float64)
         finite = np.isfinite(coords).all(axis=1)
+        if finite.all() and (keep is None or all(i in keep for i in self.ids)):
+            return dict(zip(self.ids, map(tuple, coords.tolist())))
         return {i: tuple(p) for i, p, ok in zip(self.ids, coords.tolist(), finite.tolist())
                 if ok and (keep is None or i in keep)}
 
@@ -206,21 +208,22 @@ def _direction(axis, d: int) -> np.ndarray:
 def _anchors(ids, dims, previous, pins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of this layout's notes that have a usable earlier place, those places, and their weights."""
     previous, pins = previous or {}, pins or {}
-    rows, places, weights = [], [], []
-    for i, note_id in enumerate(ids):
-        if note_id in pins:
-            pos, weight = pins[note_id], PIN_WEIGHT
-        elif note_id in previous:
-            pos, weight = previous[note_id], 1.0
-        else:
-            continue
-        if len(pos) == dims:
-            rows.append(i)
-            places.append(pos)
-            weights.append(weight)
-    places = np.array(places, dtype=np.float64).reshape(len(rows), dims)
-    ok = np.isfinite(places).all(axis=1)
-    return np.array(rows, dtype=np.intp)[ok], places[ok], np.array(weights, dtype=np.float64)[ok]
+    none = (np.nan,) * dims
+    try:  # one array of every note's pin, else earlier place; the loop below only when some place is malformed
+        places = np.array([pins.get(i) or previous.get(i) or none for i in ids], dtype=np.float64)
+        weights = np.where(np.fromiter((i in pins for i in ids), bool, len(ids)), PIN_WEIGHT, 1.0)
+        ok = places.shape == (len(ids), dims)
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        places = np.full((len(ids), dims), np.nan)
+        weights = np.ones(len(ids))
+        for row, note_id in enumerate(ids):
+            pos = pins.get(note_id) or previous.get(note_id) or ()
+            if len(pos) == dims:
+                places[row], weights[row] = pos, PIN_WEIGHT if note_id in pins else 1.0
+    rows = np.flatnonzero(np.isfinite(places).all(axis=1))
+    return rows, places[rows], weights[rows]
 
 
 def _procrustes(coords, anchors, scale):

@@ -101,6 +101,17 @@ def test_alignment_follows_a_turned_mirrored_moved_previous_map():
     np.testing.assert_allclose(project(X, again.basis), again.coords, atol=1e-3)
 
 
+def test_malformed_earlier_places_are_skipped_and_the_rest_still_align():
+    X, _ = clustered()
+    layout = pca_layout(X, ids_for(60))
+    shown = layout.coords * -1.5 + np.array([3.0, 4.0])
+    previous = {k: tuple(p) for k, p in zip(layout.ids, shown)}
+    broken = dict(previous, n0=(1.0, 2.0, 3.0), n1=(float("nan"), 0.0), n2=())
+    pins = {"n3": (9.0,)}  # a pin of the wrong length is left out, and so is that note's earlier place
+    again = pca_layout(X, ids_for(60), previous=broken, pins=pins)
+    np.testing.assert_allclose(again.coords[4:], shown[4:], atol=1e-2)
+
+
 def test_too_few_shared_notes_means_no_alignment():
     X, _ = clustered()
     plain = pca_layout(X, ids_for(60))
