@@ -63,13 +63,13 @@ def pca_layouts(X, ids: Sequence[str], dims=(2, 3), previous: dict | None = None
     """pca_layout for several dimensions at once, sharing one decomposition (the 2D map is the 3D map's top two
     axes). `previous` and `pins` are keyed by dimension."""
     X, mean = _centred(X, ids, max(dims))
-    axes, ratios = _principal_axes(X, max(dims))
-    return {d: _aligned(X, ids, d, mean, axes[:d], ratios[:d], (previous or {}).get(d), (pins or {}).get(d), scale)
-            for d in dims}
+    axes, ratios, coords = _principal_axes(X, max(dims))
+    return {d: _aligned(coords[:, :d], ids, d, mean, axes[:d], ratios[:d], (previous or {}).get(d),
+                        (pins or {}).get(d), scale) for d in dims}
 
 
-def _aligned(X, ids, dims, mean, components, ratio, previous, pins, scale) -> Layout:
-    coords = X @ components.T
+def _aligned(coords, ids, dims, mean, components, ratio, previous, pins, scale) -> Layout:
+    """The PCA coordinates turned, scaled and moved onto the earlier places and pins (when enough are shared)."""
     fit = _procrustes(coords, _anchors(ids, dims, previous, pins), scale)
     if fit is None:
         rotation, offset = np.eye(dims), np.zeros(dims)
@@ -139,14 +139,15 @@ def _centred(X, ids, dims) -> tuple[np.ndarray, np.ndarray]:
     return X - mean, mean
 
 
-def _principal_axes(X: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
-    """Unit principal axes of centred X as (dims, D) rows, oriented; rows beyond the data's rank are zero."""
+def _principal_axes(X: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit principal axes of centred X as (dims, D) rows, oriented (rows beyond the data's rank are zero), their
+    shares of the variance, and X's coordinates on them (N, dims)."""
     n, d = X.shape
     components = np.zeros((dims, d), dtype=np.float32)
     ratio = np.zeros(dims)
     k = min(dims, n - 1, d)
     if k < 1 or not X.any():
-        return components, ratio
+        return components, ratio, np.zeros((n, dims), dtype=np.float32)
     axes, variance = _top_axes(X, k)
     keep = variance > 1e-9  # axes of no real spread stay at zero
     components[:k][keep] = axes[keep]
@@ -156,8 +157,11 @@ def _principal_axes(X: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
     loading = components[np.arange(k), np.abs(components[:k]).argmax(axis=1)]
     symmetric = np.abs(skew) <= 1e-6 * (np.abs(coords) ** 3).sum(axis=0)
     sign = np.where(symmetric, np.sign(loading), np.sign(skew))
-    components[:k] *= np.where(sign == 0, 1, sign)[:, None].astype(np.float32)
-    return components, ratio
+    sign = np.where(sign == 0, 1, sign)
+    components[:k] *= sign[:, None].astype(np.float32)
+    placed = np.zeros((n, dims), dtype=np.float32)
+    placed[:, :k] = coords * sign
+    return components, ratio, placed
 
 
 def _top_axes(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +175,8 @@ def _top_axes(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if min(n, d) > EXACT_LIMIT:
         pca = PCA(k, svd_solver="randomized", random_state=0).fit(X)
         return pca.components_.astype(np.float32), pca.explained_variance_ratio_
-    total = float(np.einsum("ij,ij->", X, X, dtype=np.float64))
     gram = (X.T @ X) if n > d else (X @ X.T)
+    total = float(np.trace(gram, dtype=np.float64))  # the total variance, either way round
     values, vectors = _top_eigen(gram.astype(np.float64), k)
     values = np.maximum(values, 0.0)
     if n <= d:  # eigenvectors of X X^T are the notes' coordinates; turn them into feature axes
@@ -183,13 +187,20 @@ def _top_axes(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _top_eigen(gram: np.ndarray, k: int, exact_up_to: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Top-k eigenpairs of a symmetric matrix, largest first: exact for small ones, else seeded subspace
-    iteration, which converges on the few axes a map needs at a fraction of a full decomposition's cost."""
+    iteration, which converges on the few axes a map needs at a fraction of a full decomposition's cost. It
+    stops once the top-k Ritz values hold still (vectors then agree with the exact ones to about 1e-6)."""
     if len(gram) <= exact_up_to:
         values, vectors = np.linalg.eigh(gram)
         return values[::-1][:k], vectors[:, ::-1][:, :k]
-    basis = np.random.default_rng(0).standard_normal((len(gram), k + 12))
+    basis, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((len(gram), k + 12)))
+    previous = None
     for _ in range(30):
-        basis, _ = np.linalg.qr(gram @ basis)
+        product = gram @ basis
+        values = np.linalg.eigvalsh(basis.T @ product)[::-1][:k]
+        if previous is not None and np.abs(values - previous).max() <= 1e-12 * max(abs(values[0]), 1e-300):
+            break
+        previous = values
+        basis, _ = np.linalg.qr(product)
     values, small = np.linalg.eigh(basis.T @ gram @ basis)
     return values[::-1][:k], (basis @ small)[:, ::-1][:, :k]
 

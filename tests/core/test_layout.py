@@ -206,3 +206,16 @@ def test_map_keeps_its_size_when_the_new_vectors_differ_a_lot():
         other, _ = clustered(seed=10 + seed)
         layout = pca_layout(other, ids_for(60), previous=places(layout))
     assert rms_radius(layout.coords) == pytest.approx(rms_radius(first.coords), rel=1e-3)
+
+
+def test_wide_vectors_get_the_exact_principal_axes():
+    """Beyond 512 features the top axes come from an iteration that stops early: they still match a full
+    eigendecomposition."""
+    X, _ = clustered(n_per=150, k=12, d=640, spread=0.8, seed=3)
+    layout = pca_layout(X, ids_for(len(X)), dims=3)
+    centred = X.astype(np.float64) - X.astype(np.float64).mean(axis=0)
+    values, vectors = np.linalg.eigh(centred.T @ centred)
+    exact = vectors[:, ::-1][:, :3].T
+    cosines = np.abs(np.sum(np.asarray(layout.basis["components"]) * exact, axis=1))
+    assert cosines.min() > 1 - 1e-6
+    np.testing.assert_allclose(layout.explained_variance_ratio, values[::-1][:3] / values.sum(), rtol=1e-4)
