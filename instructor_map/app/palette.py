@@ -29,3 +29,12 @@ def note_color(doc: MapDocument, note_id: str) -> str:
     if group is not None and group.color:
         return group.color
     return cluster_color(doc.cluster_of(note_id))
+
+
+def note_colors(doc: MapDocument, ids) -> list[str]:
+    """note_color for many notes at once (a map's worth)."""
+    notes, clusters, n = doc.notes, doc.clusters, len(CLUSTER_COLORS)
+    by_group = {key: group.color for key, group in doc.groups.items() if group.color}
+    return [note.color or by_group.get(note.group) or
+            (CLUSTER_COLORS[c % n] if (c := clusters.get(i, -1)) >= 0 else UNCLUSTERED)
+            for i, note in zip(ids, map(notes.__getitem__, ids))]
