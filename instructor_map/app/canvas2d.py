@@ -191,10 +191,11 @@ class MapCanvas2D(pg.PlotWidget):
         self.refresh()
         self.fit_all()
 
-    def refresh(self, labels_now: bool = True) -> None:
+    def refresh(self, partial: bool = False) -> None:
         """Re-read notes, places, colours, pins and links from the document and draw them.
 
-        With labels_now=False (frequent updates, e.g. partial maps) labels follow a moment later, debounced.
+        `partial`: a map still being embedded (frequent updates): labels follow a moment later, debounced, and
+        the cluster regions wait for the finished map.
         """
         self._animation.stop()
         self._fit_after = False
@@ -202,11 +203,11 @@ class MapCanvas2D(pg.PlotWidget):
         self._read()
         if not had_points and self._ids:
             self.fit_all()
-        if labels_now:
-            self._update_labels()
-        else:
+        if partial:
             self._label_timer.start()
-        self._draw()
+        else:
+            self._update_labels()
+        self._draw(regions=not partial)
 
     def recolor(self) -> None:
         """Only colours and cluster names changed (clusters found after the map was drawn): redraw them
@@ -367,8 +368,9 @@ class MapCanvas2D(pg.PlotWidget):
             brush = self._brushes[(color, faded)] = QBrush(qcolor)
         return brush
 
-    def _draw(self, places_only: bool = False) -> None:
-        """Draw everything from the state read; `places_only` when nothing but places changed (a glide)."""
+    def _draw(self, places_only: bool = False, regions: bool = True) -> None:
+        """Draw everything from the state read; `places_only` when nothing but places changed (a glide);
+        without `regions`, the cluster regions are hidden until a later draw."""
         pos, hits = self._pos, self._highlight
         if places_only and len(self._points.data) == len(pos):
             self._set_places(pos)
@@ -397,8 +399,8 @@ class MapCanvas2D(pg.PlotWidget):
             self._links[kind].setData(segments[:, 0], segments[:, 1], connect="pairs")
             self._arrows[kind].setData(pos=pos[dst], symbol=arrowheads(pos[src], pos[dst]))
         shown = slice(0 if self._argument else len(pos))  # clusters cut across an argument's rows: none there
-        if places_only and len(pos) > GLIDE_REGIONS_UP_TO:
-            self.clusters.hide()  # until the glide ends
+        if not regions or (places_only and len(pos) > GLIDE_REGIONS_UP_TO):
+            self.clusters.hide()  # until the glide ends or the map is finished
         else:
             self.clusters.update(self._doc, self._ids[shown], pos[shown])
         self.movement.update(self._ids, pos)

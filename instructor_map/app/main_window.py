@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
             elif animate:
                 self.canvas.animate_to_document(fit=fit, places_only=places_only)
             else:
-                self.canvas.refresh(labels_now=not partial)
+                self.canvas.refresh(partial=partial)
                 if fit:
                     self.canvas.fit_all()
             self._stale_view = self.view3d
