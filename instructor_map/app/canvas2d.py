@@ -21,7 +21,6 @@ from instructor_map.core.document import LINK_KINDS, MapDocument, Note, short_la
 
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
 THIN_ABOVE = 20_000  # a map with more notes draws an even sample of this many while the view moves
-GLIDE_REGIONS_UP_TO = 2_000  # larger maps hide the cluster regions while they glide (each frame would redo them)
 SETTLE_MS = 150  # the view counts as still this long after its last pan or zoom
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
 LABEL_CHARS = 40
@@ -399,8 +398,10 @@ class MapCanvas2D(pg.PlotWidget):
             self._links[kind].setData(segments[:, 0], segments[:, 1], connect="pairs")
             self._arrows[kind].setData(pos=pos[dst], symbol=arrowheads(pos[src], pos[dst]))
         shown = slice(0 if self._argument else len(pos))  # clusters cut across an argument's rows: none there
-        if not regions or (places_only and len(pos) > GLIDE_REGIONS_UP_TO):
-            self.clusters.hide()  # until the glide ends or the map is finished
+        if not regions:
+            self.clusters.hide()  # until the map is finished
+        elif places_only:
+            self.clusters.follow(pos)  # a glide: regions move along, and are reshaped when it ends
         else:
             self.clusters.update(self._doc, self._ids[shown], pos[shown])
         self.movement.update(self._ids, pos)

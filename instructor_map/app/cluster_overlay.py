@@ -38,6 +38,7 @@ class ClusterOverlay(QObject):
         self.font.setPointSizeF(10.5)
         self.font.setBold(True)
         self.visible = True
+        self._members: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # cluster -> (rows, centre) at the update
 
     def update(self, doc: MapDocument, ids: list[str], pos: np.ndarray) -> None:
         """Redraw from the shown positions (so names follow drags and animations)."""
@@ -52,18 +53,30 @@ class ClusterOverlay(QObject):
         for gone in set(self.names) - set(groups):
             self.vb.removeItem(self.names.pop(gone))
             self.vb.removeItem(self.hulls.pop(gone))
+        self._members = {}
         for cluster, rows in groups.items():
             points = pos[rows]
             self._hull(cluster, points)
+            self.hulls[cluster].setPos(0.0, 0.0)
             self.hulls[cluster].show()
             name = self.names.get(cluster) or self._new_name(cluster)
             name.show()
             name.setText(doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}"))
             centre = points.mean(axis=0)
             name.setPos(float(centre[0]), float(centre[1]))
+            self._members[cluster] = rows, centre
+
+    def follow(self, pos: np.ndarray) -> None:
+        """Move each region and name with its notes' centre, keeping its shape (frames of a glide; the next
+        update reshapes them). `pos` holds the places of the notes given to the last update, in that order."""
+        for cluster, (rows, centre) in self._members.items():
+            now = pos[rows].mean(axis=0)
+            self.hulls[cluster].setPos(float(now[0] - centre[0]), float(now[1] - centre[1]))
+            self.names[cluster].setPos(float(now[0]), float(now[1]))
 
     def hide(self) -> None:
         """Hide the regions and names until the next update."""
+        self._members = {}  # nothing to follow: the notes drawn may change meanwhile
         for item in (*self.names.values(), *self.hulls.values()):
             item.hide()
 

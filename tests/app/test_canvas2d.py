@@ -293,6 +293,32 @@ def test_animation_ends_at_the_document_places(make_canvas, qtbot):
         assert colour == canvas._points.data["brush"][canvas._row[note_id]].color().name(), note_id
 
 
+def test_cluster_regions_glide_with_their_notes_and_wait_for_a_finished_map(make_canvas, qtbot):
+    canvas = make_canvas()
+    view, overlay = canvas._doc.views[2], canvas.clusters
+
+    def centre(cluster):
+        return np.mean([canvas._pos[canvas._row[i]] for i in canvas._ids if canvas._doc.clusters[i] == cluster], axis=0)
+
+    def name_at(cluster):
+        return np.array([overlay.names[cluster].pos().x(), overlay.names[cluster].pos().y()])
+
+    assert np.allclose(name_at(2), centre(2))
+    view.positions = {i: (p[0] + 5, p[1] - 3) for i, p in view.positions.items()}  # a new task's map
+    canvas.animate_to_document(300, places_only=True)
+    qtbot.wait(120)
+    assert canvas._animation.state() == QAbstractAnimation.Running
+    assert np.allclose(name_at(2), centre(2))  # mid-glide, the name is at its notes' centre
+    shift = overlay.hulls[2].pos()
+    assert 0 < shift.x() < 5 and -3 < shift.y() < 0  # the region moves along, part of the way so far
+    qtbot.waitUntil(lambda: canvas._animation.state() == QAbstractAnimation.Stopped, timeout=2000)
+    assert np.allclose(name_at(2), centre(2)) and overlay.hulls[2].pos().isNull()  # reshaped where it ended
+    canvas.refresh(partial=True)  # a map still being embedded: no regions yet
+    assert not any(item.isVisible() for item in (*overlay.hulls.values(), *overlay.names.values()))
+    canvas.refresh()
+    assert all(item.isVisible() for item in (*overlay.hulls.values(), *overlay.names.values()))
+
+
 def test_screenshot(make_canvas, qtbot):
     doc = make_doc()
     for k, (s, t, kind) in enumerate([("n1", "n2", "supports"), ("n6", "n7", "supports"),
