@@ -135,7 +135,7 @@ def _centred(X, ids, dims) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"a map needs at least one dimension, not {dims}")
     if not np.isfinite(X).all():
         raise ValueError("vectors contain NaN or infinity")
-    mean = X.mean(axis=0, dtype=np.float64).astype(np.float32) if len(X) else np.zeros(X.shape[1], np.float32)
+    mean = (np.ones(len(X), np.float32) @ X) / len(X) if len(X) else np.zeros(X.shape[1], np.float32)  # BLAS
     return X - mean, mean
 
 

@@ -266,17 +266,18 @@ def reinstruct_figures(app, n: int, rounds: int) -> None:
     _pump(app, 0.05)
 
 
-def reinstruct_app_figures(app, n: int, rounds: int) -> None:
+def reinstruct_app_figures(app, n: int, rounds: int, dim: int) -> None:
     """The same in the window, as a user sees it: Apply pressed to the new map painted (before its clusters)."""
     from PySide6.QtCore import QSettings
 
     from instructor_map.app import dialogs
     from instructor_map.app.main_window import MainWindow
 
-    section(f"re-instruct in the app, {n:,} cached notes of instructor-base's size, 768 (median of {rounds})")
+    size = {384: "the bundled model's", 768: "instructor-base's"}.get(dim, "")
+    section(f"re-instruct in the app, {n:,} cached notes, vectors of {dim} ({size} size; median of {rounds})")
     dialogs.ask_recover = lambda *a, **k: False
-    X, topic = clustered_vectors(n, dim=768, seed=1)  # cached under the bundled model, which need not run
-    Y, _ = clustered_vectors(n, dim=768, seed=2)
+    X, topic = clustered_vectors(n, dim=dim, seed=1)  # cached under the bundled model, which need not run
+    Y, _ = clustered_vectors(n, dim=dim, seed=2)
     doc = make_doc(n, X, topic)
     doc.model = "bundled"
     doc.embeddings.put("bundled", TASK, doc.texts(), X)
@@ -305,7 +306,7 @@ def reinstruct_app_figures(app, n: int, rounds: int) -> None:
             while not window.settled:
                 _pump(app, 0.05)
             _pump(app, 0.3)
-        report(f"re-instruct in the app, {n:,} cached notes, Apply to the new map painted",
+        report(f"re-instruct in the app, {n:,} cached {dim}-d notes, Apply to the new map painted",
                statistics.median(times) * 1000, "ms", 200, "runs " + ", ".join(f"{t * 1000:.0f}" for t in times))
         window.undo_stack.setClean()
         window.close()
@@ -627,7 +628,8 @@ def main() -> None:
         app = QApplication.instance() or QApplication([])
         if "reinstruct" not in skip:
             run(reinstruct_figures, app, args.cached or (2_000 if quick else 10_000), 3 if quick else 5)
-            run(reinstruct_app_figures, app, args.cached or (2_000 if quick else 10_000), 3 if quick else 5)
+            for dim in (384, 768):
+                run(reinstruct_app_figures, app, args.cached or (2_000 if quick else 10_000), 3 if quick else 5, dim)
         if "pan" not in skip:
             pan_n = args.pan_n or n
             run(pan_zoom_figures, app, pan_n, args.frames or (20 if quick else 40))
