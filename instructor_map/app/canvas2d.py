@@ -202,11 +202,11 @@ class MapCanvas2D(pg.PlotWidget):
         self._read()
         if not had_points and self._ids:
             self.fit_all()
+        self._draw(regions=not partial)
         if partial:
             self._label_timer.start()
         else:
-            self._update_labels()
-        self._draw(regions=not partial)
+            self._update_labels()  # after the draw, which places the cluster names that labels keep clear of
 
     def recolor(self) -> None:
         """Only colours and cluster names changed (clusters found after the map was drawn): redraw them
@@ -217,6 +217,7 @@ class MapCanvas2D(pg.PlotWidget):
         self._colors = note_colors(self._doc, self._ids)
         if self._animation.state() != QAbstractAnimation.Running:  # else its next frame draws them
             self._draw()
+            self._label_timer.start()  # labels keep clear of the new cluster names
 
     def animate_to_document(self, duration_ms: int = 400, fit: bool = False, places_only: bool = False) -> None:
         """Like refresh, but the points glide from where they are shown now to their new places; with `fit`,
@@ -446,7 +447,7 @@ class MapCanvas2D(pg.PlotWidget):
 
     def _update_labels(self) -> None:
         placed = fit_labels(self.vb, self._pos, self._ids, self._row, self._texts, self._selection, self._highlight,
-                            self.labels[0].size, LABEL_GAP)
+                            self.labels[0].size, LABEL_GAP, self.clusters.boxes())
         for bold, layer in enumerate(self.labels):
             layer.show_labels([label for label in placed if label[3] == bool(bold)], self._texts, self._pos)
 
@@ -464,8 +465,8 @@ class MapCanvas2D(pg.PlotWidget):
 
     def _on_animation_finished(self) -> None:
         self._pos = self._target.copy()
-        self._update_labels()
         self._draw()
+        self._update_labels()
         (x0, x1), (y0, y1) = self.vb.viewRange()
         x, y = self._pos[:, 0], self._pos[:, 1]
         if len(x) and (self._fit_after or ((x < x0) | (x > x1) | (y < y0) | (y > y1)).any()):

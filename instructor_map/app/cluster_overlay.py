@@ -74,6 +74,15 @@ class ClusterOverlay(QObject):
             self.hulls[cluster].setPos(float(now[0] - centre[0]), float(now[1] - centre[1]))
             self.names[cluster].setPos(float(now[0]), float(now[1]))
 
+    def boxes(self) -> list[tuple[float, float, float, float]]:
+        """(x, y, width, height) of each name shown: its centre on the map and its size in pixels."""
+        out = []
+        for name in self.names.values():
+            if name.isVisible():
+                box = name.textItem.boundingRect()
+                out.append((name.pos().x(), name.pos().y(), box.width(), box.height()))
+        return out
+
     def hide(self) -> None:
         """Hide the regions and names until the next update."""
         self._members = {}  # nothing to follow: the notes drawn may change meanwhile

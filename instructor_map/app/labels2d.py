@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -103,10 +103,12 @@ class LabelLayer(QGraphicsObject):
 
 
 def fit_labels(vb, pos: np.ndarray, ids: list[str], rows: dict[str, int], texts: list[str], selection: list[str],
-               highlight: set[str] | None, size: Callable[[str, bool], tuple[float, float]], gap: float) -> list[tuple]:
+               highlight: set[str] | None, size: Callable[[str, bool], tuple[float, float]], gap: float,
+               obstacles: Sequence[tuple[float, float, float, float]] = ()) -> list[tuple]:
     """(row, side, lift, bold, faded) for each label that fits beside its point (right, left, a little higher or
-    lower) in the view box `vb` without covering another label or a point; a selected note's label covers points
-    where it must. Visible notes only, at most LABEL_CAP."""
+    lower) in the view box `vb` without covering another label, a point or an obstacle (x, y, width, height:
+    a box of that many pixels centred on a map place, e.g. a cluster's name); a selected note's label covers
+    points where it must. Visible notes only, at most LABEL_CAP."""
     width, height = vb.width(), vb.height()
     if not ids or width < 1 or height < 1:
         return []
@@ -118,6 +120,10 @@ def fit_labels(vb, pos: np.ndarray, ids: list[str], rows: dict[str, int], texts:
     cx, cy = (sx[inside] // GRID).astype(int), (sy[inside] // GRID).astype(int)
     for dx, dy in itertools.product((-1, 0, 1), repeat=2):
         taken[np.clip(cy + dy, 0, taken.shape[0] - 1), np.clip(cx + dx, 0, taken.shape[1] - 1)] = 1
+    for x, y, w, h in obstacles:  # kept free like a label
+        left, top = (x - x0) / px - w / 2, (y1 - y) / py - h / 2
+        taken[max(0, int(top // GRID)):max(0, math.ceil((top + h) / GRID)),
+              max(0, int(left // GRID)):max(0, math.ceil((left + w) / GRID))] = 2
     chosen = set(selection)
     wanted = [rows[i] for i in chosen | (highlight or set()) if i in rows]
     placed = []

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QAbstractAnimation, QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QAbstractAnimation, QPoint, QPointF, QRectF, Qt, QTimer
 
 from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.labels2d import LABEL_CAP
@@ -291,6 +291,19 @@ def test_animation_ends_at_the_document_places(make_canvas, qtbot):
         centre = canvas.viewport().mapTo(canvas, note_point(canvas, note_id))
         colour = image.pixelColor(centre).name()
         assert colour == canvas._points.data["brush"][canvas._row[note_id]].color().name(), note_id
+
+
+def test_labels_keep_clear_of_cluster_names(make_canvas):
+    canvas = make_canvas(make_doc(n_per_topic=14))
+    to_pixels = canvas.vb.childGroup.transform()
+    names = []
+    for x, y, w, h in canvas.clusters.boxes():
+        centre = to_pixels.map(QPointF(x, y))
+        names.append(QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h))
+    assert len(names) == len(TOPICS)
+    shown = shown_labels(canvas)
+    assert len(shown) > 30
+    assert not any(box.adjusted(1, 1, -1, -1).intersects(name) for _, box in shown for name in names)
 
 
 def test_cluster_regions_glide_with_their_notes_and_wait_for_a_finished_map(make_canvas, qtbot):
