@@ -80,10 +80,14 @@ class MainWindow(QMainWindow):
         self.instruction_bar = InstructionBar()
         self.instruction_bar.instructionApplied.connect(self._on_instruction_applied)
         self.canvas = MapCanvas2D()
+        # The 3D view joins the window when its tab is first opened: an OpenGL widget in a window makes Qt compose
+        # every repaint of that window through OpenGL, which costs 3-4x more where GL is software (Mesa).
         self.view3d = MapView3D()
+        self._tab3d = QWidget()
+        QVBoxLayout(self._tab3d).setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.canvas, "2D map")
-        self.tabs.addTab(self.view3d, "3D map")
+        self.tabs.addTab(self._tab3d, "3D map")
         self._stale_view = None  # the map tab not redrawn since the last change
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.welcome = WelcomePage(self)
@@ -195,7 +199,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.notes_panel.refresh)
 
     def _on_tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self._stale_view:
+        view = self.view3d if self.tabs.widget(index) is self._tab3d else self.canvas
+        if view is self.view3d and self.view3d.parent() is None:
+            self._tab3d.layout().addWidget(self.view3d)
+        if view is self._stale_view:
             self._stale_view.refresh()
             self._stale_view = None
 

@@ -166,8 +166,11 @@ def test_event_loop_keeps_turning_while_500_notes_embed(qtbot, make_window, tmp_
 def test_3d_view_renders_the_map(qtbot, make_window, tmp_path):
     window = make_window()
     import_notes(qtbot, window, tmp_path)
+    assert window.view3d.window() is not window  # no OpenGL widget in the window until the 3D tab is opened
     window.tabs.setCurrentIndex(1)
     qtbot.wait(200)
+    assert window.view3d.window() is window and window.view3d.isVisible()
+    assert len(window.view3d._ids) == len(window.doc.notes)  # the map drawn while the tab was closed
     image = window.view3d.grabFramebuffer()
     pixels = np.array([image.pixelColor(x, y).rgb() for x in range(0, image.width(), 7)
                        for y in range(0, image.height(), 7)])
