@@ -16,6 +16,7 @@ from instructor_map.app.labels2d import TEXT, LabelLayer, fit_labels
 from instructor_map.app.marks import ARROW_BOX, PIN_BOX, PIN_MARK, POINT_SIZE, RIM, SELECTED_SIZE, arrowheads
 from instructor_map.app.overlays import LinkLabels, MovementOverlay
 from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
+from instructor_map.app.scatter import Scatter
 from instructor_map.core.arrangement import Arrangement
 from instructor_map.core.document import LINK_KINDS, MapDocument, Note, short_label
 
@@ -33,33 +34,6 @@ Z_LINKS, Z_LABELS, Z_ARROWS, Z_POINTS = 0, 1, 2, 3  # bottom to top; pins and th
 
 def label_text(note: Note) -> str:
     return short_label(note, LABEL_CHARS)
-
-
-def _distinct(objects: list) -> tuple[np.ndarray, np.ndarray]:
-    """Each object's row in an object array of the distinct ones (by identity): numpy indexes that array fast,
-    where converting a list of Qt objects checks every one of them."""
-    index: dict[int, int] = {}
-    found: list = []
-
-    def row(o) -> int:
-        k = index.get(id(o))
-        if k is None:
-            k = index[id(o)] = len(found)
-            found.append(o)
-        return k
-
-    rows = np.fromiter(map(row, objects), dtype=np.intp, count=len(objects))
-    distinct = np.empty(len(found), dtype=object)
-    for k, o in enumerate(found):
-        distinct[k] = o
-    return rows, distinct
-
-
-class _Scatter(pg.ScatterPlotItem):
-    """A scatter that leaves clicks to the view box, which picks notes itself."""
-
-    def mouseClickEvent(self, ev):
-        ev.ignore()
 
 
 class _MapViewBox(pg.ViewBox):
@@ -143,11 +117,11 @@ class MapCanvas2D(pg.PlotWidget):
             color, dashed = LINK_STYLES[kind]
             pen = pg.mkPen(color, width=1.6, style=Qt.DashLine if dashed else Qt.SolidLine)
             self._links[kind] = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
-            self._arrows[kind] = _Scatter(pxMode=True, size=ARROW_BOX, pen=None, brush=pg.mkBrush(color))
-        self._points = _Scatter(pxMode=True, size=POINT_SIZE, symbol="o", hoverable=True, tip=self._tooltip)
-        self._thin = _Scatter(pxMode=True, size=POINT_SIZE, symbol="o")  # the sample shown while moving
+            self._arrows[kind] = Scatter(pxMode=True, size=ARROW_BOX, pen=None, brush=pg.mkBrush(color))
+        self._points = Scatter(pxMode=True, size=POINT_SIZE, symbol="o", hoverable=True, tip=self._tooltip)
+        self._thin = Scatter(pxMode=True, size=POINT_SIZE, symbol="o")  # the sample shown while moving
         self._thin.hide()
-        self._pins = _Scatter(pxMode=True, size=PIN_BOX, symbol=PIN_MARK, pen=None, brush=pg.mkBrush(PIN))
+        self._pins = Scatter(pxMode=True, size=PIN_BOX, symbol=PIN_MARK, pen=None, brush=pg.mkBrush(PIN))
         self._link_line = pg.PlotCurveItem(pen=pg.mkPen(SELECTED, width=1.5, style=Qt.DashLine))
         layers = {Z_LINKS: self._links.values(), Z_ARROWS: self._arrows.values(), Z_POINTS: [self._points, self._thin],
                   Z_POINTS + 1: [self._pins, self._link_line]}
@@ -373,18 +347,17 @@ class MapCanvas2D(pg.PlotWidget):
         without `regions`, the cluster regions are hidden until a later draw."""
         pos, hits = self._pos, self._highlight
         if places_only and len(self._points.data) == len(pos):
-            self._set_places(pos)
+            self._points.move_points(pos)
         else:
             chosen = set(self._selection)
             brushes = [self._brush(c, hits is not None and i not in hits) for i, c in zip(self._ids, self._colors)]
             picked = [i in chosen for i in self._ids]
             sizes = np.where(picked, SELECTED_SIZE, POINT_SIZE) * self._scale
             pens = [self._pens[p] for p in picked]
-            data = self._points.data
-            if len(data) == len(pos) and data["data"].tolist() == self._ids:  # the same notes drawn
-                if not self._same_styles(data, brushes, pens, sizes):
-                    self._restyle(brushes, pens, sizes)
-                self._set_places(pos)
+            if self._points.shows(self._ids):
+                if not self._points.looks_like(brushes, pens, sizes):
+                    self._points.restyle(brushes, pens, sizes)
+                self._points.move_points(pos)
             else:
                 self._points.setData(pos=pos, brush=brushes, pen=pens, data=self._ids, size=sizes)
         self._thin_ready = False
@@ -408,38 +381,6 @@ class MapCanvas2D(pg.PlotWidget):
         self.movement.update(self._ids, pos)
         self.link_labels.update(self._labelled_links, pos)
         self._place_labels()
-
-    @staticmethod
-    def _same_styles(data, brushes, pens, sizes) -> bool:
-        """The drawn points already look like this: only their places may differ."""
-        return np.array_equal(data["size"], sizes) and all(a is b for a, b in zip(data["brush"], brushes)) \
-            and all(a is b for a, b in zip(data["pen"], pens))
-
-    def _restyle(self, brushes, pens, sizes) -> None:
-        """New brushes, pens and sizes for the drawn points, in place: each distinct style is looked up once in
-        pyqtgraph's symbol atlas, where setBrush/setPen look up every point (80 ms at 10,000 notes)."""
-        item, data = self._points, self._points.data
-        brush_rows, brush_set = _distinct(brushes)
-        pen_rows, pen_set = _distinct(pens)
-        sizes_set, size_rows = np.unique(sizes, return_inverse=True)
-        data["brush"], data["pen"], data["size"] = brush_set[brush_rows], pen_set[pen_rows], sizes
-        style = (brush_rows * len(pen_set) + pen_rows) * len(sizes_set) + size_rows.ravel()
-        _, first, inverse = np.unique(style, return_index=True, return_inverse=True)
-        looks = list(zip(*item._style(["symbol", "size", "pen", "brush"], data=data, idx=first)))
-        data["sourceRect"] = np.array(item.fragmentAtlas[looks], dtype=data["sourceRect"].dtype)[inverse.ravel()]
-        item._maybeRebuildAtlas()
-        item._updateMaxSpotSizes(data=data)
-        item.invalidate()
-
-    def _set_places(self, pos) -> None:
-        """Move the drawn points in place: setData would look up every point's symbol again (150 ms at 10,000
-        notes)."""
-        data = self._points.data
-        data["x"], data["y"] = pos[:, 0], pos[:, 1]
-        self._points.prepareGeometryChange()
-        self._points.informViewBoundsChanged()
-        self._points.bounds = [None, None]
-        self._points.invalidate()
 
     def _place_labels(self) -> None:
         for layer in self.labels:

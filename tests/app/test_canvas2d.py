@@ -293,6 +293,27 @@ def test_animation_ends_at_the_document_places(make_canvas, qtbot):
         assert colour == canvas._points.data["brush"][canvas._row[note_id]].color().name(), note_id
 
 
+def test_new_clusters_and_a_selection_restyle_the_drawn_points(make_canvas, qtbot):
+    from instructor_map.app.palette import CLUSTER_COLORS
+
+    canvas = make_canvas()
+    doc = canvas._doc
+    doc.clusters = {i: (c + 1) % len(TOPICS) for i, c in doc.clusters.items()}  # clusters found anew
+    canvas.recolor()
+    canvas.set_selection(["n3"])
+    qtbot.wait(50)
+    drawn = canvas._points.data
+    assert drawn["data"].tolist() == canvas._ids  # the same points, restyled in place
+    image = canvas.grab().toImage()
+    for note_id in ("n1", "n9", "n20", "n3"):
+        want = CLUSTER_COLORS[doc.clusters[note_id] % len(CLUSTER_COLORS)].lower()
+        assert drawn["brush"][canvas._row[note_id]].color().name() == want
+        centre = canvas.viewport().mapTo(canvas, note_point(canvas, note_id))
+        assert image.pixelColor(centre).name() == want, note_id  # and the screen shows it
+    sizes = dict(zip(canvas._ids, drawn["size"]))
+    assert sizes["n3"] > sizes["n1"] == sizes["n9"]  # the selected note is drawn larger
+
+
 def test_labels_keep_clear_of_cluster_names(make_canvas):
     canvas = make_canvas(make_doc(n_per_topic=14))
     to_pixels = canvas.vb.childGroup.transform()
