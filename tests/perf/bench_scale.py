@@ -408,6 +408,27 @@ def _receiver_class():
     return Receiver
 
 
+SLOW_EVENTS: list[tuple[float, float, str]] = []  # (start, seconds, receiver and event type), with --event-trace
+
+
+def _timed_app_class():
+    """A QApplication that times each event the window thread delivers and keeps those over 5 ms (the window's
+    work between heartbeats, C++ painting and the window system's flushes included)."""
+    from PySide6.QtWidgets import QApplication
+
+    class TimedApp(QApplication):
+        def notify(self, receiver, event):  # noqa: N802 (Qt name)
+            start = time.perf_counter()
+            try:
+                return super().notify(receiver, event)
+            finally:
+                took = time.perf_counter() - start
+                if took > 0.005 and threading.current_thread() is threading.main_thread():
+                    SLOW_EVENTS.append((start, took, f"{type(receiver).__name__}:{event.type().name}"))
+
+    return TimedApp
+
+
 def _schedstat() -> tuple[float, float]:
     """(seconds on a CPU, seconds runnable but waiting for a CPU) of the calling thread; Linux only, else 0."""
     try:
@@ -557,6 +578,10 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
                       f"longest after the first partial {after_first * 1000:.0f} ms")
             if tracer:
                 tracer.print()
+            slow = [e for e in SLOW_EVENTS if e[0] < at and e[0] + e[1] > at - gap]
+            if slow:
+                print("  Qt events over 5 ms in the longest gap: " + ", ".join(
+                    f"+{(t - at + gap) * 1000:.0f} ms {name} {took * 1000:.0f} ms" for t, took, name in slow))
 
         beats, last = [], [time.perf_counter()]
 
@@ -606,6 +631,8 @@ def main() -> None:
     parser.add_argument("--core-only", action="store_true", help="no display needed: PCA, files, memory")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: core,reinstruct,pan,embed")
     parser.add_argument("--stall-trace", action="store_true", help="sample the window thread during stalls")
+    parser.add_argument("--event-trace", action="store_true",
+                        help="time every Qt event the window handles and list the slow ones in the longest gaps")
     parser.add_argument("--profile", action="store_true",
                         help="run each part under cProfile (window thread only) and print where its time goes")
     args = parser.parse_args()
@@ -625,7 +652,7 @@ def main() -> None:
     if {"reinstruct", "pan", "embed"} - skip:
         from PySide6.QtWidgets import QApplication
 
-        app = QApplication.instance() or QApplication([])
+        app = QApplication.instance() or (_timed_app_class()([]) if args.event_trace else QApplication([]))
         if "reinstruct" not in skip:
             run(reinstruct_figures, app, args.cached or (2_000 if quick else 10_000), 3 if quick else 5)
             for dim in (384, 768):
