@@ -9,7 +9,7 @@ from OpenGL import GL
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QVector3D, QVector4D
 
-from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_color
+from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
 from instructor_map.core.document import MapDocument, Note, short_label
 
 POINT_SIZE = 10.0
@@ -238,7 +238,7 @@ class MapView3D(gl.GLViewWidget):
         self._scatter.setVisible(n > 0)
         alphas, selected = self._alphas(), self._selected()
         if n:
-            colors = np.array([_rgba(note_color(self._doc, i)) for i in self._ids], dtype=np.float32)
+            colors = np.array([_rgba(c) for c in note_colors(self._doc, self._ids)], dtype=np.float32)
             colors[selected] = _rgba(SELECTED)
             colors[:, 3] = np.where(selected, 1.0, alphas)
             sizes = np.where(selected, SELECTED_SIZE, POINT_SIZE).astype(np.float32)

@@ -22,13 +22,7 @@ def cluster_color(cluster: int) -> str:
 
 def note_color(doc: MapDocument, note_id: str) -> str:
     """The note's own colour, else its group's, else its cluster's."""
-    note = doc.notes[note_id]
-    if note.color:
-        return note.color
-    group = doc.groups.get(note.group)
-    if group is not None and group.color:
-        return group.color
-    return cluster_color(doc.cluster_of(note_id))
+    return note_colors(doc, [note_id])[0]
 
 
 def note_colors(doc: MapDocument, ids) -> list[str]:

@@ -221,7 +221,7 @@ def _anchors(ids, dims, previous, pins) -> tuple[np.ndarray, np.ndarray, np.ndar
     previous, pins = previous or {}, pins or {}
     none = (np.nan,) * dims
     try:  # one array of every note's pin, else earlier place; the loop below only when some place is malformed
-        places = np.array([pins.get(i) or previous.get(i) or none for i in ids], dtype=np.float64)
+        places = np.array([pins[i] if i in pins else previous.get(i, none) for i in ids], dtype=np.float64)
         weights = np.where(np.fromiter((i in pins for i in ids), bool, len(ids)), PIN_WEIGHT, 1.0)
         ok = places.shape == (len(ids), dims)
     except (ValueError, TypeError):
@@ -230,7 +230,7 @@ def _anchors(ids, dims, previous, pins) -> tuple[np.ndarray, np.ndarray, np.ndar
         places = np.full((len(ids), dims), np.nan)
         weights = np.ones(len(ids))
         for row, note_id in enumerate(ids):
-            pos = pins.get(note_id) or previous.get(note_id) or ()
+            pos = pins[note_id] if note_id in pins else previous.get(note_id, ())
             if len(pos) == dims:
                 places[row], weights[row] = pos, PIN_WEIGHT if note_id in pins else 1.0
     rows = np.flatnonzero(np.isfinite(places).all(axis=1))

@@ -87,8 +87,8 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
         with torch_profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
             encoder.encode(texts[:1024], INSTRUCTION)
             _sync(device)
-        print(prof.key_averages().table(sort_by="self_cuda_time_total" if device == "cuda" else "self_cpu_time_total",
-                                        row_limit=10, max_name_column_width=60), flush=True)
+        key = "self_cuda_time_total" if device == "cuda" else "self_cpu_time_total"
+        print(prof.key_averages().table(sort_by=key, row_limit=10, max_name_column_width=60), flush=True)
 
     inputs = [(INSTRUCTION + t.strip()).strip() for t in texts]
     ids = encoder._tokenize(inputs)
@@ -97,7 +97,8 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
     padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
     real = sum(lengths)
     out = {
-        "name": name, "batch_size": encoder.batch_size, "device": encoder.device, "dtype": str(encoder.dtype).removeprefix("torch."),
+        "name": name, "batch_size": encoder.batch_size, "device": encoder.device,
+        "dtype": str(encoder.dtype).removeprefix("torch."),
         "notes": len(texts), "seconds": took, "notes_per_s": len(texts) / took, "tokens_per_s": real / took,
         "mean_tokens": real / len(texts), "max_tokens": max(lengths), "batches": len(batches),
         "padding_efficiency": real / padded, "build_s": build_s,
