@@ -1,8 +1,7 @@
 """Map > Axes…: each axis of the 2D map is either the main variation (PCA) or a named axis between two words."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from instructor_map.core.arrangement import Arrangement, Poles
 

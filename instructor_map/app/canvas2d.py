@@ -6,8 +6,17 @@ import textwrap
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import (QAbstractAnimation, QEasingCurve, QPoint, QPointF, QRectF, Qt, QTimer, QVariantAnimation,
-                            Signal)
+from PySide6.QtCore import (
+    QAbstractAnimation,
+    QEasingCurve,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 

@@ -3,8 +3,16 @@ moved most against an earlier task. Clicking a row selects its note on the map."
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractScrollArea, QFrame, QLabel, QScrollArea, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from instructor_map.app.canvas2d import label_text
 from instructor_map.core.document import MapDocument

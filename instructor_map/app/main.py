@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+
 from instructor_map.app import ASSETS
 
 

@@ -6,8 +6,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from instructor_map.app import dialogs
 from instructor_map.app.canvas2d import MapCanvas2D
@@ -28,9 +37,8 @@ from instructor_map.core.document import MapDocument
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers import import_file, import_text
 from instructor_map.core.pipeline import MapRequest
+from instructor_map.core.project_file import discard_autosave, load_project, recovery_for, save_project, write_autosave
 from instructor_map.core.queries import MapSnapshot
-from instructor_map.core.project_file import (discard_autosave, load_project, recovery_for, save_project,
-                                               write_autosave)
 
 AUTOSAVE_MS = 60_000
 RECOMPUTE_DELAY_MS = 250

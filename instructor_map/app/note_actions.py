@@ -8,7 +8,6 @@ from instructor_map.app.canvas2d import label_text
 from instructor_map.core import commands as cmds
 from instructor_map.core.document import LINK_KINDS, Group, Link, Note
 
-
 MENU_CHARS = 28  # of a note's label in a menu
 MENU_LINKS = 20  # links listed in a note's menu
 

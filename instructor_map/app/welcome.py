@@ -1,7 +1,6 @@
 """The first screen: import, paste, or open a sample project. Never a blank window."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+from threadpoolctl import threadpool_limits
 
 from instructor_map.core.arrangement import place
-from instructor_map.core.errors import InputError
 from instructor_map.core.cache import embed_cached
+from instructor_map.core.errors import InputError
 from instructor_map.core.pipeline import MapRequest, MapResult, find_clusters, find_layouts, layout_map
 from instructor_map.core.queries import MapSnapshot, QueryMemo
 

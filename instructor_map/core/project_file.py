@@ -9,12 +9,12 @@ import contextlib
 import gc
 import glob
 import json
-import time
 import math
 import os
 import re
 import secrets
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Callable

@@ -6,6 +6,7 @@ import time
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 
+
 @pytest.fixture
 def answers(monkeypatch):
     """Dialog answers a test sets up front; an unexpected dialog fails the test instead of hanging it."""

@@ -17,9 +17,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import torch
+from travel_notes import NOTES
 
 from instructor_map.app import dialogs
-from travel_notes import NOTES
 
 MANY = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(48)]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from travel_notes import NOTES
 
 from instructor_map.core.project_file import load_project
-from travel_notes import NOTES
 
 TASK_A = "Represent the travel note for planning a relaxing family trip: "
 TASK_B = "Represent the travel note for planning the trip by budget: "

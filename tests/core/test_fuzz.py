@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from limits import time_limit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from limits import time_limit
 
 from instructor_map.core.commands import AddNotes
 from instructor_map.core.document import LINK_KINDS, Group, Link, MapDocument, Note

@@ -101,7 +101,7 @@ def test_suggestions_are_the_most_similar_unlinked_pairs(monkeypatch):
     want = brute_force_pairs(X, ids, lambda p: p[2] >= 0.3 and {p[0], p[1]} not in ({"n2", "n3"}, {"n40", "n41"}))
     assert [p[:2] for p in got] == [p[:2] for p in want[:10]]
     np.testing.assert_allclose([p[2] for p in got], [p[2] for p in want[:10]], atol=1e-5)
-    assert got[0][:2] == ("n0", "n1") and all(("n2", "n3") != p[:2] for p in got)
+    assert got[0][:2] == ("n0", "n1") and all(p[:2] != ("n2", "n3") for p in got)
 
 
 def test_suggestions_respect_the_similarity_floor_and_count():

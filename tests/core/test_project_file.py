@@ -21,7 +21,13 @@ from instructor_map.core.cache import text_key
 from instructor_map.core.document import Group, Link, MapDocument, Note
 from instructor_map.core.errors import InputError
 from instructor_map.core.project_file import (
-    SCHEMA_VERSION, autosave_path, discard_autosave, load_project, read_summary, recovery_for, save_project,
+    SCHEMA_VERSION,
+    autosave_path,
+    discard_autosave,
+    load_project,
+    read_summary,
+    recovery_for,
+    save_project,
     write_autosave,
 )
 

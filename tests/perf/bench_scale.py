@@ -20,8 +20,8 @@ import sys
 import tempfile
 import threading
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +42,7 @@ TASK_2 = "Represent the travel note for finding a cheap adventure holiday: "
 TOPICS = 12
 # the app's worker limits BLAS/OpenMP to all cores but one (app/worker.py); layouts and clusters are timed so
 APP_THREADS = max(1, (os.cpu_count() or 2) - 1)
-WORDS = ("beach sand quiet family hotel budget flight museum hiking trail mountain lake snorkelling reef kids "
-         "pool breakfast train ticket old town market dinner sunset cruise island village ferry car rental "
-         "grandparents nap schedule weather july august cheap expensive booking walk short long view").split()
+WORDS = ["beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain", "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market", "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule", "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"]
 
 
 # ---- reporting --------------------------------------------------------------------------------------------
