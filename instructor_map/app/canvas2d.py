@@ -291,7 +291,7 @@ class MapCanvas2D(pg.PlotWidget):
 
     # ---- reading and drawing ---------------------------------------------------------------------------
     def _read(self, places_only: bool = False) -> None:
-        doc, view = self._doc, self._doc.views[2]
+        doc, view = self._doc, self._doc.placements[2]
         ids = list(doc.notes)
         places = view.array(ids)
         drawn = np.isfinite(places).all(axis=1)

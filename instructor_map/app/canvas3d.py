@@ -158,7 +158,7 @@ class MapView3D(gl.GLViewWidget):
         """Re-read places, colours and links from the document; the camera is fitted the first time."""
         doc = self._doc
         ids = list(doc.notes) if doc is not None else []
-        pos = doc.views[3].array(ids) if ids else np.zeros((0, 3), dtype=np.float32)
+        pos = doc.placements[3].array(ids) if ids else np.zeros((0, 3), dtype=np.float32)
         shown = np.isfinite(pos).all(axis=1)
         self._ids = [i for i, ok in zip(ids, shown) if ok]
         self._pos = np.ascontiguousarray(pos[shown], dtype=np.float32)

@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         self.instruction_bar.set_instruction(doc.instruction, doc.instruction_history)
         self._update_title()
         self._refresh(animate=False)
-        if doc.notes and any(n not in doc.views[2].positions for n in doc.notes):
+        if doc.notes and any(n not in doc.placements[2].positions for n in doc.notes):
             self.schedule_recompute()
 
     def _update_title(self) -> None:
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
     def _on_command_applied(self, command: cmds.Command) -> None:
         if isinstance(command, cmds.SetInstruction):
             self.instruction_bar.set_instruction(self.doc.instruction, self.doc.instruction_history)
-        swapped = isinstance(command, cmds.SetViewLayout)  # another layout: glide there, then show all of it
+        swapped = isinstance(command, cmds.SetArrangement)  # another layout: glide there, then show all of it
         animate = swapped or (isinstance(command, cmds.SetInstruction) and command.after is not None)
         waits = isinstance(command, cmds.SetInstruction) and command.after is None  # for the new task's layout
         if not waits:
@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
         if not self.doc.notes:
             return
         self._running = MapRequest.from_document(self.doc)
-        arranged = not Arrangement.of(self.doc.views[2].basis).plain  # argument layout or named axes
+        arranged = not Arrangement.of(self.doc.placements[2].basis).plain  # argument layout or named axes
         self.worker.submit(self._running, self.doc.embeddings, self.model, self.device, self.fast,
                            MapSnapshot.of(self.doc) if arranged else None)
         self.progress.setRange(0, 0)
@@ -272,9 +272,9 @@ class MainWindow(QMainWindow):
         for dims, layout in result.layouts.items():
             places = layout.places(self.doc.notes)
             if complete:
-                self.doc.views[dims].positions = places
+                self.doc.placements[dims].positions = places
             else:
-                self.doc.views[dims].positions.update(places)
+                self.doc.placements[dims].positions.update(places)
         self._refresh(panel=False, partial=not complete, animate=complete, places_only=complete)
 
     def _on_worker_finished(self, job: int, result) -> None:
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         result.apply(self.doc)
         top = self.undo_stack.command(self.undo_stack.index() - 1)
         if isinstance(top, CoreUndoCommand) and isinstance(top.command, cmds.SetInstruction):
-            top.command.after = cmds.LayoutState(self.doc)
+            top.command.after = cmds.MapState(self.doc)
         if encoder.truncated:
             self.statusBar().showMessage(f"{encoder.truncated} long note(s) were truncated to "
                                          f"{encoder.max_seq_length} tokens", 8000)
@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
     def _restore_previous(self) -> None:
         if self._running is not None:
             for dims, positions in self._running.previous.items():
-                self.doc.views[dims].positions = dict(positions)
+                self.doc.placements[dims].positions = dict(positions)
         self._running = None
         self._show_progress(False)
         self._refresh()

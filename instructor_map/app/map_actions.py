@@ -53,7 +53,7 @@ class MapActions(QObject):
         return bool(self.latest) or self._refresh_timer.isActive()
 
     def arrangement(self) -> Arrangement:
-        return Arrangement.of(self.doc.views[2].basis)
+        return Arrangement.of(self.doc.placements[2].basis)
 
     def reset(self) -> None:
         """A new document: forget answers still on their way and what the panels showed."""
@@ -129,7 +129,7 @@ class MapActions(QObject):
     def _show_arrange(self, answer) -> None:
         layout, label = answer
         positions = layout.places(self.doc.notes)
-        self.w.push(cmds.SetViewLayout(2, positions, layout.basis, label))
+        self.w.push(cmds.SetArrangement(2, positions, layout.basis, label))
 
     # ---- comparison with an earlier task ---------------------------------------------------------------
     def compare(self, instruction: str) -> None:
@@ -154,7 +154,7 @@ class MapActions(QObject):
         if instruction != self.comparing:
             return
         self.w.canvas.set_trails(places)
-        view = self.doc.views[2]
+        view = self.doc.placements[2]
         now = {i: view.position(i) for i in self.doc.notes if view.position(i) is not None}
         self.w.insights_panel.show_rows("moved", self.doc, f"since the task “{task_objective(instruction)}”",
                                         moved_most(places, now, RANKED))

@@ -114,7 +114,7 @@ class NoteActions:
     def menu_for(self, ids) -> QMenu:
         """The right-click menu for notes: pin, edit, colour, group, link them, change or remove their links."""
         menu = QMenu(self.w)
-        pinned = all(i in self.doc.views[2].pins for i in ids)
+        pinned = all(i in self.doc.placements[2].pins for i in ids)
         menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(ids, not pinned))
         menu.addAction("Edit text…", lambda: self.edit_text(ids[0]))
         menu.addAction("Colour…", lambda: self.set_color(ids))

@@ -105,7 +105,7 @@ def paint_map(painter: QPainter, doc: MapDocument, width: int, height: int) -> l
              if ln.source in row and ln.target in row and ln.source != ln.target]
     ends = _draw_links(painter, xy, links)
 
-    pinned = np.array([note_id in doc.views[2].pins for note_id in ids])
+    pinned = np.array([note_id in doc.placements[2].pins for note_id in ids])
     points = _point_boxes(xy, pinned)
     names = _cluster_names(doc, clusters, xy, area, points)
     taken = np.vstack([points, *(box.getCoords() for _, box, _ in names)])
@@ -147,7 +147,7 @@ def _font(pixels: int, bold: bool = False) -> QFont:
 def _places(doc: MapDocument, area: QRectF) -> tuple[list[str], np.ndarray]:
     """The placed notes and their pixels in `area`: the map fitted with equal scales on x and y, y up."""
     ids = list(doc.notes)
-    places = doc.views[2].array(ids).astype(float)
+    places = doc.placements[2].array(ids).astype(float)
     drawn = np.isfinite(places).all(axis=1)
     ids, places = [i for i, ok in zip(ids, drawn) if ok], places[drawn]
     if not ids:

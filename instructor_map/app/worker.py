@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
-from instructor_map.core.arrangement import place
+from instructor_map.core.arrangement import arrange
 from instructor_map.core.cache import embed_cached
 from instructor_map.core.errors import InputError
 from instructor_map.core.pipeline import MapRequest, MapResult, find_clusters, find_layouts, layout_map
@@ -165,7 +165,7 @@ class EmbedWorker(QObject):
         snap, request = job.snapshot, job.request
         poles = snap.arrangement.poles()
         pole_vectors = dict(zip(poles, self.memo.vectors(self.encoder, request.instruction, poles))) if poles else {}
-        return place(snap.arrangement, vectors, request.ids, pole_vectors, snap.graph)
+        return arrange(snap.arrangement, vectors, request.ids, pole_vectors, snap.graph)
 
     @Slot(object)
     def answer(self, task: Task) -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from instructor_map.core.document import MapDocument
-from instructor_map.core.graph import argument_layout
-from instructor_map.core.layout import SPAN, Layout, axis_layout, pca_layout
+from instructor_map.core.graph import argument_places
+from instructor_map.core.pca import SPAN, Layout, axis_layout, pca_layout
 
 MODES = ("semantic", "argument")
 Poles = tuple[str, str]  # (low end, high end): left to right, or bottom to top
@@ -65,7 +65,7 @@ class Arrangement:
         return tuple(f"{axis[0]} ← → {axis[1]}" if axis and self.named else "" for axis in (self.x, self.y))
 
 
-def place(
+def arrange(
     arrangement: Arrangement,
     vectors,
     ids: Sequence[str],
@@ -81,7 +81,7 @@ def place(
     a reader sees the whole range from one pole to the other.
     """
     if arrangement.mode == "argument":
-        places = argument_layout(graph)
+        places = argument_places(graph)
         coords = np.array([places.get(i, (np.nan, np.nan)) for i in ids], dtype=np.float32).reshape(-1, 2)
         layout = Layout(list(ids), coords, {}, np.zeros(2))
     elif arrangement.named:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 
-from instructor_map.core.document import Group, Link, MapDocument, Note, View
+from instructor_map.core.document import Group, Link, MapDocument, Note, Placement
 
 
 class Command(ABC):
@@ -34,12 +34,12 @@ class MoveNotes(Command):
         self.label = f"Move {_plural(len(places), 'note')}"
 
     def do(self, doc):
-        pins = doc.views[self.dims].pins
+        pins = doc.placements[self.dims].pins
         self.before = {k: pins.get(k) for k in self.places}
         pins.update(self.places)
 
     def undo(self, doc):
-        pins = doc.views[self.dims].pins
+        pins = doc.placements[self.dims].pins
         for k, old in self.before.items():
             if old is None:
                 pins.pop(k, None)
@@ -56,7 +56,7 @@ class SetPinned(Command):
         self.label = ("Pin " if pinned else "Unpin ") + _plural(len(self.ids), "note")
 
     def do(self, doc):
-        view = doc.views[self.dims]
+        view = doc.placements[self.dims]
         self.before = {k: view.pins.get(k) for k in self.ids}
         for k in self.ids:
             if not self.pinned:
@@ -103,7 +103,7 @@ class AddNotes(Command):
         for link in self.links:
             doc.add_link(link)
         for dims, places in self.places.items():
-            doc.views[dims].pins.update(places)
+            doc.placements[dims].pins.update(places)
 
     def undo(self, doc):
         for link in self.links:
@@ -209,7 +209,7 @@ class RenameCluster(Command):
             doc.cluster_renamed.discard(self.cluster)
 
 
-class SetViewLayout(Command):
+class SetArrangement(Command):
     """Swap a view's computed places and basis, e.g. for the argument layout or named axes; pins still win."""
 
     def __init__(self, dims: int, positions: dict[str, Sequence[float]], basis: dict | None, label: str):
@@ -218,29 +218,29 @@ class SetViewLayout(Command):
         self.before: tuple[dict, dict | None] = ({}, None)
 
     def do(self, doc):
-        view = doc.views[self.dims]
+        view = doc.placements[self.dims]
         self.before = (view.positions, view.basis)
         view.positions = {k: v for k, v in self.positions.items() if k in doc.notes}
         view.basis = self.basis
 
     def undo(self, doc):
-        view = doc.views[self.dims]
+        view = doc.placements[self.dims]
         view.positions, view.basis = self.before
 
 
-class LayoutState:
+class MapState:
     """What a re-layout changes: computed places per view, clusters and their labels."""
 
     def __init__(self, doc: MapDocument):
-        self.views = {d: View(d, dict(v.positions), {}, v.basis) for d, v in doc.views.items()}
+        self.placements = {d: Placement(d, dict(v.positions), {}, v.basis) for d, v in doc.placements.items()}
         self.clusters = dict(doc.clusters)
         self.labels = dict(doc.cluster_labels)
         self.renamed = set(doc.cluster_renamed)
 
     def apply(self, doc: MapDocument) -> None:
-        for d, v in self.views.items():
-            doc.views[d].positions = dict(v.positions)
-            doc.views[d].basis = v.basis
+        for d, v in self.placements.items():
+            doc.placements[d].positions = dict(v.positions)
+            doc.placements[d].basis = v.basis
         doc.clusters = dict(self.clusters)
         doc.cluster_labels = dict(self.labels)
         doc.cluster_renamed = set(self.renamed)
@@ -252,19 +252,19 @@ class SetInstruction(Command):
     def __init__(self, instruction: str):
         self.instruction = instruction
         self.old_instruction = ""
-        self.before: LayoutState | None = None
-        self.after: LayoutState | None = None
+        self.before: MapState | None = None
+        self.after: MapState | None = None
         self.label = "Change instruction"
 
     def do(self, doc):
         self.old_instruction = doc.instruction
-        self.before = LayoutState(doc)
+        self.before = MapState(doc)
         doc.set_instruction(self.instruction)
         if self.after is not None:
             self.after.apply(doc)
 
     def undo(self, doc):
-        self.after = LayoutState(doc)
+        self.after = MapState(doc)
         doc.instruction = self.old_instruction
         self.before.apply(doc)
 

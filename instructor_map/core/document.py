@@ -62,7 +62,7 @@ class Group:
 
 
 @dataclass
-class View:
+class Placement:
     """Where notes sit in one view: computed places, hand-placed pins, and the PCA basis used."""
 
     dims: int
@@ -87,7 +87,7 @@ class View:
                     out[row] = pos
             return out
 
-    def snapshot(self) -> View:
+    def snapshot(self) -> Placement:
         return copy.deepcopy(self)
 
 
@@ -100,7 +100,7 @@ class MapDocument:
     instruction_history: list[str] = field(default_factory=list)
     model: str = ""  # what --model resolved to, e.g. "hkunlp/instructor-large" or "bundled"
     model_kind: str = ""  # "instructor" or "sentence"
-    views: dict[int, View] = field(default_factory=lambda: {d: View(d) for d in VIEW_DIMS})
+    placements: dict[int, Placement] = field(default_factory=lambda: {d: Placement(d) for d in VIEW_DIMS})
     clusters: dict[str, int] = field(default_factory=dict)  # note id -> cluster number
     cluster_labels: dict[int, str] = field(default_factory=dict)
     cluster_renamed: set[int] = field(default_factory=set)  # labels the user typed, kept on re-clustering
@@ -149,7 +149,7 @@ class MapDocument:
             "note": self.notes.pop(note_id),
             "index": index,
             "links": [self.links.pop(ln.id) for ln in self.links_of(note_id)] if self.links else [],
-            "places": {d: (v.positions.pop(note_id, None), v.pins.pop(note_id, None)) for d, v in self.views.items()},
+            "places": {d: (v.positions.pop(note_id, None), v.pins.pop(note_id, None)) for d, v in self.placements.items()},
             "cluster": self.clusters.pop(note_id, None),
         }
         return removed
@@ -161,9 +161,9 @@ class MapDocument:
             self.links[ln.id] = ln
         for d, (pos, pin) in removed["places"].items():
             if pos is not None:
-                self.views[d].positions[note.id] = pos
+                self.placements[d].positions[note.id] = pos
             if pin is not None:
-                self.views[d].pins[note.id] = pin
+                self.placements[d].pins[note.id] = pin
         if removed["cluster"] is not None:
             self.clusters[note.id] = removed["cluster"]
 

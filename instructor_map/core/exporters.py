@@ -44,7 +44,7 @@ def _group_name(doc: MapDocument, note: Note) -> str:
 
 
 def _place(doc: MapDocument, dims: int, note_id: str) -> list[float] | None:
-    pos = doc.views[dims].position(note_id)
+    pos = doc.placements[dims].position(note_id)
     if pos is None or not all(math.isfinite(v) for v in pos):
         return None
     return [float(v) for v in pos]
@@ -73,7 +73,7 @@ def _csv(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
 
 # ---- JSON ---------------------------------------------------------------------------------------------
 def _json(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
-    pins = doc.views[dims].pins
+    pins = doc.placements[dims].pins
     notes = []
     for note in doc.notes.values():
         place = _place(doc, dims, note.id) or [None] * dims

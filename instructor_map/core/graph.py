@@ -29,7 +29,7 @@ def link_graph(doc: MapDocument) -> nx.DiGraph:
     return graph
 
 
-def argument_layout(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[float, float]]:
+def argument_places(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[float, float]]:
     """Claims above the notes that support or oppose them, one row per depth; y grows upward.
 
     A note sits one row below the lowest claim it argues for, and as near under its claims as the row allows.

@@ -13,7 +13,7 @@ import numpy as np
 from instructor_map.core.cache import EmbeddingCache, embed_cached
 from instructor_map.core.clusters import recluster
 from instructor_map.core.document import VIEW_DIMS, MapDocument
-from instructor_map.core.layout import Layout, pca_layouts
+from instructor_map.core.pca import Layout, pca_layouts
 
 
 @dataclass
@@ -32,8 +32,8 @@ class MapRequest:
     def from_document(cls, doc: MapDocument, clusters: int | str = "auto") -> MapRequest:
         return cls(
             ids=doc.note_ids, texts=doc.texts(), instruction=doc.instruction,
-            previous={d: dict(v.positions) for d, v in doc.views.items()},
-            pins={d: dict(v.pins) for d, v in doc.views.items()},
+            previous={d: dict(v.positions) for d, v in doc.placements.items()},
+            pins={d: dict(v.pins) for d, v in doc.placements.items()},
             clusters=dict(doc.clusters), cluster_labels=dict(doc.cluster_labels),
             renamed=set(doc.cluster_renamed), k=clusters,
         )
@@ -52,7 +52,7 @@ class MapResult:
     def apply(self, doc: MapDocument) -> None:
         """Put the new computed places (and clusters) into the document; pins are untouched."""
         for dims, layout in self.layouts.items():
-            view = doc.views[dims]
+            view = doc.placements[dims]
             view.positions = layout.places(doc.notes)
             view.basis = layout.basis
         if self.clusters is not None:

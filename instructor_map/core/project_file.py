@@ -162,7 +162,7 @@ def _payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
         "cluster_labels": {str(k): v for k, v in doc.cluster_labels.items()},
         "cluster_renamed": sorted(doc.cluster_renamed),
         "views": {str(d): {"positions": _finite_places(v.positions), "pins": _finite_places(v.pins),
-                           "basis": v.basis} for d, v in doc.views.items()},
+                           "basis": v.basis} for d, v in doc.placements.items()},
         "embeddings": index,
     }
     return payload, arrays
@@ -200,7 +200,7 @@ def read_summary(path) -> dict:
         "groups": len(doc.groups),
         "clusters": len({c for c in doc.clusters.values() if c >= 0}),
         "views": {d: {"placed": len(v.positions.keys() | v.pins.keys()), "pinned": len(v.pins),
-                      "basis": v.basis is not None} for d, v in doc.views.items()},
+                      "basis": v.basis is not None} for d, v in doc.placements.items()},
         "embeddings": [{"model": e["model"], "instruction": e["instruction"], "rows": len(e["rows"])}
                        for e in data["embeddings"]],
     }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from instructor_map.core.document import LINK_KINDS, VIEW_DIMS, Group, Link, MapDocument, Note, View
+from instructor_map.core.document import LINK_KINDS, VIEW_DIMS, Group, Link, MapDocument, Note, Placement
 
 SCHEMA_VERSION = 1
 MAX_COORD = 1e30  # maps are drawn and laid out in float32; a place beyond this breaks the layout of every note
@@ -146,7 +146,7 @@ def build_document(data: dict, warn: Warn) -> MapDocument:
     _read_clusters(doc, data, warn)
     views = _get(data, "views", dict, "", {})
     for dims in VIEW_DIMS:
-        doc.views[dims] = _read_view(_get(views, str(dims), dict, "'views'", {}), dims, doc, warn)
+        doc.placements[dims] = _read_view(_get(views, str(dims), dict, "'views'", {}), dims, doc, warn)
     return doc
 
 
@@ -226,9 +226,9 @@ def _read_clusters(doc: MapDocument, data: dict, warn: Warn) -> None:
     doc.cluster_renamed = {_check(n, int, "an entry of 'cluster_renamed'") for n in renamed}
 
 
-def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> View:
+def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> Placement:
     where = f"view {dims}D"
-    view = View(dims, basis=_get(raw, "basis", dict, where, None))
+    view = Placement(dims, basis=_get(raw, "basis", dict, where, None))
     for field in ("positions", "pins"):
         places = _get(raw, field, dict, where, {})
         fast = _read_places_fast(places, dims, doc)

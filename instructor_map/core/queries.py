@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from instructor_map.core.analysis import cosine, task_objective, top
-from instructor_map.core.arrangement import Arrangement, place
+from instructor_map.core.arrangement import Arrangement, arrange
 from instructor_map.core.cache import EmbeddingCache, embed_cached
 from instructor_map.core.document import MapDocument
 from instructor_map.core.graph import near_duplicates, suggest_links
-from instructor_map.core.layout import Layout, pca_layout
+from instructor_map.core.pca import Layout, pca_layout
 
 MEMO_LIMIT = 2000  # query vectors remembered by a QueryMemo
 
@@ -35,7 +35,7 @@ class MapSnapshot:
 
     @classmethod
     def of(cls, doc: MapDocument) -> MapSnapshot:
-        view = doc.views[2]
+        view = doc.placements[2]
         graph = MapDocument(notes=dict(doc.notes), links={k: copy.copy(v) for k, v in doc.links.items()})
         return cls(doc.note_ids, doc.texts(), doc.instruction, doc.embeddings, dict(view.positions),
                    dict(view.pins), Arrangement.of(view.basis), graph)
@@ -93,7 +93,7 @@ def arranged(snap: MapSnapshot, encoder, memo: QueryMemo, arrangement: Arrangeme
     X = note_vectors(snap, encoder) if arrangement.mode != "argument" else np.zeros((len(snap.ids), 1))
     poles = arrangement.poles()
     pole_vectors = dict(zip(poles, memo.vectors(encoder, snap.instruction, poles))) if poles else {}
-    return place(arrangement, X, snap.ids, pole_vectors, snap.graph, pins=snap.pins)
+    return arrange(arrangement, X, snap.ids, pole_vectors, snap.graph, pins=snap.pins)
 
 
 def earlier_places(snap: MapSnapshot, encoder, memo: QueryMemo, instruction: str,
@@ -105,7 +105,7 @@ def earlier_places(snap: MapSnapshot, encoder, memo: QueryMemo, instruction: str
         return None
     if snap.arrangement.named:
         poles = snap.arrangement.poles()
-        layout = place(snap.arrangement, X, snap.ids, dict(zip(poles, memo.vectors(encoder, instruction, poles))),
+        layout = arrange(snap.arrangement, X, snap.ids, dict(zip(poles, memo.vectors(encoder, instruction, poles))),
                        snap.graph)
     else:
         layout = pca_layout(X, snap.ids, 2, previous=snap.shown)

@@ -53,7 +53,7 @@ def mapped_window(qtbot, make_window, tmp_path, notes=NOTES):
 
 
 def all_placed(window) -> bool:
-    return all(np.isfinite(window.doc.views[d].array(window.doc.note_ids)).all() for d in (2, 3))
+    return all(np.isfinite(window.doc.placements[d].array(window.doc.note_ids)).all() for d in (2, 3))
 
 
 def state(window) -> dict:
@@ -62,7 +62,7 @@ def state(window) -> dict:
     return copy.deepcopy({
         "notes": [(k, n.text, n.title, n.group, n.color, n.metadata) for k, n in doc.notes.items()],
         "links": doc.links, "groups": doc.groups, "instruction": doc.instruction, "clusters": doc.clusters,
-        "positions": {d: v.positions for d, v in doc.views.items()}, "pins": {d: v.pins for d, v in doc.views.items()},
+        "positions": {d: v.positions for d, v in doc.placements.items()}, "pins": {d: v.pins for d, v in doc.placements.items()},
     })
 
 
@@ -118,7 +118,7 @@ def test_cancel_mid_run_keeps_the_document_and_the_next_run_works(model_in_threa
             assert state(window) == before
             assert "Cancelled" in window.statusBar().currentMessage()
     run_again(qtbot, window, errors)
-    assert window.doc.views[2].pins == before["pins"][2]
+    assert window.doc.placements[2].pins == before["pins"][2]
     print(f"cancel mid-run: {trials} trials, each stopped within a batch, document unchanged; next run complete")
 
 

@@ -45,7 +45,7 @@ def make_doc(n_per_topic: int | None = None, seed: int = 3) -> MapDocument:
             text = texts[k % len(texts)]
             doc.notes[note_id] = Note(note_id, text, title=topic if k == 0 and c % 2 else "")
             around = 1.6 * np.array([math.cos(k * 2.4 + c), math.sin(k * 2.4 + c)]) * math.sqrt((k + 1) / 5)
-            doc.views[2].positions[note_id] = tuple(float(v) for v in centre + around + rng.normal(0, 0.25, 2))
+            doc.placements[2].positions[note_id] = tuple(float(v) for v in centre + around + rng.normal(0, 0.25, 2))
             doc.clusters[note_id] = c
     doc.notes["n2"].text = ("Snorkelling over the reef near the pier, then lunch at the fish shack that "
                             "everyone on the forum recommends; bring cash because they do not take cards.")
@@ -79,7 +79,7 @@ def screen_point(canvas: MapCanvas2D, x: float, y: float) -> QPoint:
 
 
 def note_point(canvas: MapCanvas2D, note_id: str) -> QPoint:
-    return screen_point(canvas, *canvas._doc.views[2].position(note_id))
+    return screen_point(canvas, *canvas._doc.placements[2].position(note_id))
 
 
 def data_point(canvas: MapCanvas2D, p: QPoint) -> tuple[float, float]:
@@ -149,14 +149,14 @@ def test_drag_one_note_emits_once_near_the_drop(make_canvas, qtbot):
     drop = data_point(canvas, end)
     assert np.allclose(moves[0]["n7"], drop, atol=2 * canvas.vb.viewPixelSize()[0])
     assert canvas.selection() == ["n7"]
-    assert canvas._doc.views[2].pins == {}  # the document is the window's to change
+    assert canvas._doc.placements[2].pins == {}  # the document is the window's to change
 
 
 def test_drag_moves_every_selected_note(make_canvas, qtbot):
     canvas = make_canvas()
     chosen = ["n3", "n11", "n20"]
     canvas.set_selection(chosen)
-    before = {i: np.array(canvas._doc.views[2].position(i)) for i in chosen}
+    before = {i: np.array(canvas._doc.placements[2].position(i)) for i in chosen}
     moves = []
     canvas.notesMoved.connect(moves.append)
     start = note_point(canvas, "n11")
@@ -268,7 +268,7 @@ def test_a_big_map_draws_a_sample_while_the_view_moves_and_every_note_once_still
 
 def test_animation_ends_at_the_document_places(make_canvas, qtbot):
     canvas = make_canvas()
-    view = canvas._doc.views[2]
+    view = canvas._doc.placements[2]
     view.positions = {i: (-p[1], p[0]) for i, p in view.positions.items()}  # a new layout
     canvas.animate_to_document(200)
     qtbot.wait(60)
@@ -329,7 +329,7 @@ def test_labels_keep_clear_of_cluster_names(make_canvas):
 
 def test_cluster_regions_glide_with_their_notes_and_wait_for_a_finished_map(make_canvas, qtbot):
     canvas = make_canvas()
-    view, overlay = canvas._doc.views[2], canvas.clusters
+    view, overlay = canvas._doc.placements[2], canvas.clusters
 
     def centre(cluster):
         return np.mean([canvas._pos[canvas._row[i]] for i in canvas._ids if canvas._doc.clusters[i] == cluster], axis=0)
@@ -360,7 +360,7 @@ def test_screenshot(make_canvas, qtbot):
                                       ("n11", "n22", "opposes"), ("n4", "n13", "related"),
                                       ("n8", "n10", "related"), ("n24", "n26", "related")]):
         doc.links[f"l{k}"] = Link(f"l{k}", s, t, kind)
-    doc.views[2].pins = {"n3": (4.5, -1.2), "n14": doc.views[2].positions["n14"]}
+    doc.placements[2].pins = {"n3": (4.5, -1.2), "n14": doc.placements[2].positions["n14"]}
     canvas = make_canvas(doc)
     canvas.set_selection(["n12"])
     qtbot.wait(50)

@@ -31,7 +31,7 @@ def make_doc() -> MapDocument:
         for k, title in enumerate(titles):
             note_id = f"c{cluster}n{k}"
             doc.insert_note(Note(note_id, text=f"{title}. Notes about {title.lower()}.", title=title if k % 2 else ""))
-            doc.views[3].positions[note_id] = tuple(float(v) for v in centre + rng.normal(0, 0.6, 3))
+            doc.placements[3].positions[note_id] = tuple(float(v) for v in centre + rng.normal(0, 0.6, 3))
             doc.clusters[note_id] = cluster
     doc.add_link(Link("l1", "c0n0", "c0n1", "supports"))
     doc.add_link(Link("l2", "c0n2", "c1n3", "opposes"))
@@ -62,7 +62,7 @@ def make_view(qtbot, capfd):
 
 
 def pixel_of(view: MapView3D, note_id: str) -> QPoint:
-    x, y = view.project(np.array([view._doc.views[3].position(note_id)]))[0]
+    x, y = view.project(np.array([view._doc.placements[3].position(note_id)]))[0]
     return QPoint(round(x), round(y))
 
 
@@ -180,7 +180,7 @@ def test_refresh_moves_a_point(make_view):
     doc = make_doc()
     view = make_view(doc)
     before = pixel_of(view, "c0n0")
-    doc.views[3].positions["c0n0"] = (0.0, -1.0, -2.5)  # an empty spot below the clusters
+    doc.placements[3].positions["c0n0"] = (0.0, -1.0, -2.5)  # an empty spot below the clusters
     view.refresh()
     after = pixel_of(view, "c0n0")
     assert (after - before).manhattanLength() > 50
@@ -205,7 +205,7 @@ def test_overlapping_labels_are_culled(make_view):
     doc = MapDocument()
     for note_id, place in [("a", (0.0, 0.0, 0.0)), ("b", (0.0, 0.0, 0.0)), ("c", (4.0, 0.0, 0.0))]:
         doc.insert_note(Note(note_id, f"note {note_id}"))
-        doc.views[3].positions[note_id] = place
+        doc.placements[3].positions[note_id] = place
     view = make_view(doc)
     view.set_selection(["b"])
     view.grabFramebuffer()
@@ -235,9 +235,9 @@ def test_labels_level_of_detail(make_view):
     doc = MapDocument()
     for k in range(LABEL_ALL + 50):
         doc.insert_note(Note(f"n{k}", f"note {k}"))
-        doc.views[3].positions[f"n{k}"] = tuple(rng.normal(0, 3, 3))
+        doc.placements[3].positions[f"n{k}"] = tuple(rng.normal(0, 3, 3))
     view = make_view(doc)
-    far = max(doc.notes, key=lambda i: np.linalg.norm(doc.views[3].position(i)))
+    far = max(doc.notes, key=lambda i: np.linalg.norm(doc.placements[3].position(i)))
     view.set_selection([far])
     labelled = {label.text for label in view._labels if label.visible()}
     assert len(labelled) == LABEL_NEAREST + 1
@@ -249,11 +249,11 @@ def test_nearest_labels_follow_the_camera_centre(make_view):
     doc = MapDocument()
     for k in range(LABEL_ALL + 50):
         doc.insert_note(Note(f"n{k}", f"note {k}"))
-        doc.views[3].positions[f"n{k}"] = tuple(rng.normal(0, 3, 3))
+        doc.placements[3].positions[f"n{k}"] = tuple(rng.normal(0, 3, 3))
     view = make_view(doc)
-    far = max(doc.notes, key=lambda i: np.linalg.norm(doc.views[3].position(i)))
+    far = max(doc.notes, key=lambda i: np.linalg.norm(doc.placements[3].position(i)))
     assert label_text(doc.notes[far]) not in {label.text for label in view._labels if label.visible()}
-    view.setCameraPosition(pos=QVector3D(*doc.views[3].position(far)))
+    view.setCameraPosition(pos=QVector3D(*doc.placements[3].position(far)))
     assert label_text(doc.notes[far]) in {label.text for label in view._labels if label.visible()}
 
 

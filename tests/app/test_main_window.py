@@ -24,7 +24,7 @@ def import_notes(qtbot, window, tmp_path, notes=NOTES):
 
 
 def positions(window, dims=2):
-    return {i: window.doc.views[dims].position(i) for i in window.doc.notes}
+    return {i: window.doc.placements[dims].position(i) for i in window.doc.notes}
 
 
 def test_first_run_shows_the_welcome_page(make_window):
@@ -50,13 +50,13 @@ def test_drag_pins_a_note_and_undo_restores_it(qtbot, make_window, tmp_path):
     window = make_window()
     import_notes(qtbot, window, tmp_path)
     note = window.doc.note_ids[0]
-    before = window.doc.views[2].position(note)
+    before = window.doc.placements[2].position(note)
     window.canvas.notesMoved.emit({note: (before[0] + 30.0, before[1] - 12.0)})
-    assert window.doc.views[2].pins[note] == (before[0] + 30.0, before[1] - 12.0)
+    assert window.doc.placements[2].pins[note] == (before[0] + 30.0, before[1] - 12.0)
     assert window.isWindowModified()
     window.undo_stack.undo()
-    assert note not in window.doc.views[2].pins
-    assert window.doc.views[2].position(note) == before
+    assert note not in window.doc.placements[2].pins
+    assert window.doc.placements[2].position(note) == before
 
 
 def test_new_instruction_moves_unpinned_notes_only(qtbot, make_window, tmp_path):
@@ -99,8 +99,8 @@ def test_save_close_reopen_keeps_everything(qtbot, make_window, tmp_path):
     assert again.open_path(path)
     doc = again.doc
     assert list(doc.notes) == list(saved.notes) and doc.notes == saved.notes
-    assert doc.views[2].pins == {a: (1.5, 2.5)}
-    assert positions(again) == {i: saved.views[2].position(i) for i in saved.notes}
+    assert doc.placements[2].pins == {a: (1.5, 2.5)}
+    assert positions(again) == {i: saved.placements[2].position(i) for i in saved.notes}
     assert doc.notes[b].color == "#123456" and doc.notes[c].group == "g-beach"
     assert doc.links["l-x"] == Link("l-x", a, b, "supports", "because")
 
@@ -213,7 +213,7 @@ def test_autosave_of_a_saved_project_is_offered_after_a_crash(qtbot, make_window
     again = make_window()
     answers["ask_recover"] = [True]
     assert again.open_path(path)
-    assert again.doc.notes[note].text == "Edited after saving" and again.doc.views[2].pins[note] == (3.0, 4.0)
+    assert again.doc.notes[note].text == "Edited after saving" and again.doc.placements[2].pins[note] == (3.0, 4.0)
     assert again.isWindowModified()
 
 
@@ -249,7 +249,7 @@ def test_a_sample_opens_from_the_first_screen(qtbot, make_window):
     window = make_window()
     window.welcome.sample_buttons["vacation.imap"].click()
     assert window.stack.currentWidget() is window.tabs
-    assert len(window.doc.notes) >= 40 and all(window.doc.views[2].position(i) for i in window.doc.notes)
+    assert len(window.doc.notes) >= 40 and all(window.doc.placements[2].position(i) for i in window.doc.notes)
     window.grab().save("/tmp/imap-window-vacation.png")
 
 

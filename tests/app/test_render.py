@@ -84,7 +84,7 @@ def test_hostile_text_is_escaped_in_svg(folder):
     doc = MapDocument(instruction=f"Represent {HOSTILE}: ")
     doc.insert_note(Note("n1", HOSTILE))
     doc.insert_note(Note("n2", "calm", title=f"{HOSTILE}\x01"))
-    doc.views[2].positions = {"n1": (0.0, 0.0), "n2": (1.0, 1.0)}
+    doc.placements[2].positions = {"n1": (0.0, 0.0), "n2": (1.0, 1.0)}
     doc.clusters, doc.cluster_labels = {"n1": 0, "n2": 0}, {0: HOSTILE}
     save_project(doc, folder / "hostile.imap")
     out = folder / "hostile.svg"
@@ -101,9 +101,9 @@ def test_labels_never_cover_each_other_or_a_point(qapp):
     doc = MapDocument(instruction="Represent the note for a crowded map: ")
     for k in range(300):
         doc.insert_note(Note(f"n{k}", f"note number {k} with a fairly long text to label"))
-        doc.views[2].positions[f"n{k}"] = tuple(rng.normal(size=2))
+        doc.placements[2].positions[f"n{k}"] = tuple(rng.normal(size=2))
         doc.clusters[f"n{k}"] = k % 5
-    doc.views[2].pins = {"n0": (0.0, 0.0), "n1": (0.1, 0.1)}
+    doc.placements[2].pins = {"n0": (0.0, 0.0), "n1": (0.1, 0.1)}
     for k in range(0, 60, 2):
         doc.add_link(Link(f"l{k}", f"n{k}", f"n{k + 1}", ("supports", "opposes", "related")[k % 3]))
     image = QImage(900, 600, QImage.Format_RGB32)
@@ -127,7 +127,7 @@ def test_maps_with_few_or_no_places_still_draw(qapp, tmp_path, places):
     doc = MapDocument()
     doc.insert_note(Note("n1", "alone"))
     doc.insert_note(Note("n2", "another"))
-    doc.views[2].positions = places
+    doc.placements[2].positions = places
     doc.clusters = {"n1": 0}
     render_map(doc, tmp_path / "map.png", size=(300, 200))
     assert pixels(tmp_path / "map.png").shape == (200, 300, 3)

@@ -52,7 +52,7 @@ def trigger(qtbot, window, *path):
 
 
 def places(window):
-    view = window.doc.views[2]
+    view = window.doc.placements[2]
     return {i: view.position(i) for i in window.doc.notes}
 
 
@@ -97,18 +97,18 @@ def test_argument_layout_puts_claims_above_their_reasons_and_undo_returns_to_the
     wait_quiet(qtbot, window)
     new = doc.note_ids[-1]
     assert places(window)[new][1] == min(p[1] for p in places(window).values())  # an unlinked note: bottom row
-    assert Arrangement.of(doc.views[2].basis).mode == "argument"
+    assert Arrangement.of(doc.placements[2].basis).mode == "argument"
     window.canvas.set_selection([new])
     screenshot(qtbot, window, "/tmp/scenario-argument.png")
 
     for _ in range(3):
         window.undo_stack.undo()
-    assert places(window) == semantic and Arrangement.of(doc.views[2].basis).mode == "semantic"
+    assert places(window) == semantic and Arrangement.of(doc.placements[2].basis).mode == "semantic"
     window.undo_stack.redo()
     assert places(window) == arranged
 
     trigger(qtbot, window, "Map", "Semantic layout")
-    assert Arrangement.of(doc.views[2].basis).mode == "semantic" and places(window) != arranged
+    assert Arrangement.of(doc.placements[2].basis).mode == "semantic" and places(window) != arranged
     window.undo_stack.undo()
     assert places(window) == arranged
 

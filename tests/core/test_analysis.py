@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from instructor_map.core import analysis, queries
-from instructor_map.core.arrangement import Arrangement, place
+from instructor_map.core.arrangement import Arrangement, arrange
 from instructor_map.core.document import Link, MapDocument, Note
-from instructor_map.core.layout import SPAN
+from instructor_map.core.pca import SPAN
 from instructor_map.core.project_file import load_project, save_project
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
@@ -67,10 +67,10 @@ def test_an_arrangement_is_kept_in_the_view_basis_and_read_back_safely():
 
 def test_named_axes_survive_save_and_load(tmp_path):
     doc = load_project(SAMPLES / "vacation.imap")
-    doc.views[2].basis = Arrangement("semantic", ("budget", "luxury"), ("indoors", "outdoors")).stamp(doc.views[2].basis)
+    doc.placements[2].basis = Arrangement("semantic", ("budget", "luxury"), ("indoors", "outdoors")).stamp(doc.placements[2].basis)
     save_project(doc, tmp_path / "axes.imap")
     again = load_project(tmp_path / "axes.imap")
-    assert Arrangement.of(again.views[2].basis).titles() == ("budget ← → luxury", "indoors ← → outdoors")
+    assert Arrangement.of(again.placements[2].basis).titles() == ("budget ← → luxury", "indoors ← → outdoors")
 
 
 def _argument_doc() -> MapDocument:
@@ -86,20 +86,20 @@ def test_place_lays_out_arguments_named_axes_and_pca():
     doc = _argument_doc()
     ids = doc.note_ids
     X = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
-    argument = place(Arrangement("argument"), X, ids, {}, doc)
+    argument = arrange(Arrangement("argument"), X, ids, {}, doc)
     y = dict(zip(ids, argument.coords[:, 1]))
     assert y["claim"] > y["pro"] == y["con"] and argument.basis == {"mode": "argument"}
 
     low, high = np.eye(6, dtype=np.float32)[0], np.eye(6, dtype=np.float32)[1]
-    named = place(Arrangement("semantic", ("low", "high")), X, ids, {"low": low, "high": high}, doc)
+    named = arrange(Arrangement("semantic", ("low", "high")), X, ids, {"low": low, "high": high}, doc)
     order = np.argsort(X[:, 1] - X[:, 0])  # the further towards "high", the further right
     assert list(np.argsort(named.coords[:, 0])) == list(order)
     np.testing.assert_allclose(np.abs(named.coords).max(axis=0), SPAN, rtol=1e-5)  # each axis spans the map
-    from instructor_map.core.layout import project
+    from instructor_map.core.pca import project
     np.testing.assert_allclose(project(X, named.basis), named.coords, atol=1e-3)
     assert Arrangement.of(named.basis).x == ("low", "high")
 
-    plain = place(Arrangement(), X, ids, {}, doc)
+    plain = arrange(Arrangement(), X, ids, {}, doc)
     assert plain.coords.shape == (4, 2) and Arrangement.of(plain.basis) == Arrangement()
 
 
@@ -125,7 +125,7 @@ def test_queries_rank_notes_by_meaning(bundled_encoder):
 
 def test_earlier_places_are_aligned_to_the_map_and_keep_pins(bundled_encoder):
     doc = load_project(SAMPLES / "vacation.imap")
-    doc.views[2].pins["v01"] = (123.0, 45.0)
+    doc.placements[2].pins["v01"] = (123.0, 45.0)
     snap = queries.MapSnapshot.of(doc)
     memo = queries.QueryMemo()
     same = queries.earlier_places(snap, bundled_encoder, memo, doc.instruction)

@@ -50,7 +50,7 @@ def test_map_info_export_round(capsys, notes_file, tmp_path, tiny_checkpoint):
     assert "PCA 3D explains" in err and notes_file.read_bytes() == before
     doc = load_project(project)
     assert len(doc.notes) == 6 and doc.instruction == TASK and set(doc.clusters.values()) == {0, 1}
-    assert all(len(doc.views[3].position(i)) == 3 for i in doc.notes)
+    assert all(len(doc.placements[3].position(i)) == 3 for i in doc.notes)
     code, out, _ = run(capsys, "info", project)
     assert code == 0 and "notes: 6" in out and TASK.strip() in out
     code, _, _ = run(capsys, "export", project, "-o", tmp_path / "trip.csv", "--dims", "3")

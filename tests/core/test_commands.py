@@ -13,15 +13,15 @@ def sample_doc() -> MapDocument:
     doc = MapDocument(instruction="Represent the note: ")
     cmds.AddNotes([Note("a", "beach"), Note("b", "snow"), Note("c", "museum")],
                   [Link("l1", "a", "b", "opposes")]).do(doc)
-    doc.views[2].positions = {"a": (0.0, 0.0), "b": (1.0, 1.0), "c": (2.0, 0.0)}
-    doc.views[3].positions = {"a": (0.0, 0.0, 0.0), "b": (1.0, 1.0, 1.0), "c": (2.0, 0.0, 1.0)}
+    doc.placements[2].positions = {"a": (0.0, 0.0), "b": (1.0, 1.0), "c": (2.0, 0.0)}
+    doc.placements[3].positions = {"a": (0.0, 0.0, 0.0), "b": (1.0, 1.0, 1.0), "c": (2.0, 0.0, 1.0)}
     doc.clusters = {"a": 0, "b": 1, "c": 1}
     return doc
 
 
 def state(doc: MapDocument):
     return (copy.deepcopy(doc.notes), copy.deepcopy(doc.links), copy.deepcopy(doc.groups), doc.instruction,
-            {d: (dict(v.positions), dict(v.pins)) for d, v in doc.views.items()}, dict(doc.clusters),
+            {d: (dict(v.positions), dict(v.pins)) for d, v in doc.placements.items()}, dict(doc.clusters),
             dict(doc.cluster_labels))
 
 
@@ -39,7 +39,7 @@ EDITS = [
     lambda d: cmds.RenameCluster(1, "Culture"),
     lambda d: cmds.SetInstruction("Represent the budget item: "),
     lambda d: cmds.SetLink("l1", label="only in winter"),
-    lambda d: cmds.SetViewLayout(2, {"a": (0.0, 9.0), "b": (-5.0, 0.0), "c": (5.0, 0.0)}, {"mode": "argument"},
+    lambda d: cmds.SetArrangement(2, {"a": (0.0, 9.0), "b": (-5.0, 0.0), "c": (5.0, 0.0)}, {"mode": "argument"},
                                  "Argument layout"),
 ]
 
@@ -60,12 +60,12 @@ def test_each_edit_undoes_and_redoes_exactly(make):
 
 def test_delete_restores_links_places_and_order():
     doc = sample_doc()
-    doc.views[2].pins["b"] = (9.0, 9.0)
+    doc.placements[2].pins["b"] = (9.0, 9.0)
     stack = cmds.CommandStack(doc)
     stack.push(cmds.DeleteNotes(["b"]))
     assert "b" not in doc.notes and not doc.links
     stack.undo()
-    assert list(doc.notes) == ["a", "b", "c"] and doc.views[2].pins["b"] == (9.0, 9.0) and "l1" in doc.links
+    assert list(doc.notes) == ["a", "b", "c"] and doc.placements[2].pins["b"] == (9.0, 9.0) and "l1" in doc.links
 
 
 def test_clean_state_follows_save_undo_and_redo():
@@ -87,12 +87,12 @@ def test_a_link_to_a_missing_note_is_refused():
 
 def test_a_layout_swap_keeps_pins_and_undo_brings_back_the_semantic_map():
     doc = sample_doc()
-    doc.views[2].basis = {"mean": [0.0]}
-    doc.views[2].pins["c"] = (7.0, 7.0)
+    doc.placements[2].basis = {"mean": [0.0]}
+    doc.placements[2].pins["c"] = (7.0, 7.0)
     stack = cmds.CommandStack(doc)
-    stack.push(cmds.SetViewLayout(2, {"a": (0, 9), "b": (-5, 0), "c": (5, 0), "gone": (1, 1)}, {"mode": "argument"},
+    stack.push(cmds.SetArrangement(2, {"a": (0, 9), "b": (-5, 0), "c": (5, 0), "gone": (1, 1)}, {"mode": "argument"},
                                   "Argument layout"))
-    view = doc.views[2]
+    view = doc.placements[2]
     assert view.position("a") == (0.0, 9.0) and view.position("c") == (7.0, 7.0) and "gone" not in view.positions
     assert view.basis == {"mode": "argument"} and stack.undo_label == "Argument layout"
     stack.undo()

@@ -24,10 +24,10 @@ def doc() -> MapDocument:
     for note_id, text in RISKY.items():
         doc.insert_note(Note(note_id, text))
     doc.insert_note(Note("n7", "not placed yet\x01 with a control character"))
-    doc.views[2].positions = {"n1": (-0.5, 1.0), "n2": (1.5, -1.0), "n3": (0.0, 0.0), "n4": (-1.0, -0.25),
+    doc.placements[2].positions = {"n1": (-0.5, 1.0), "n2": (1.5, -1.0), "n3": (0.0, 0.0), "n4": (-1.0, -0.25),
                               "n5": (0.75, 0.5), "n6": (0.25, -0.75)}
-    doc.views[2].pins = {"n1": (-1.5, 2.0)}
-    doc.views[3].positions = {"n1": (1.0, 2.0, -3.0)}
+    doc.placements[2].pins = {"n1": (-1.5, 2.0)}
+    doc.placements[3].positions = {"n1": (1.0, 2.0, -3.0)}
     doc.clusters = {"n1": 0, "n2": 1}
     for link in (Link("l1", "n1", "n2", "supports"), Link("l2", "n2", "n3", "opposes", "but"),
                  Link("l3", "n3", "n1", "related"), Link("l4", "n3", "n1", "supports", "twice")):
@@ -148,7 +148,7 @@ def test_canvas_places_follow_the_map_with_y_flipped(doc, tmp_path):
     export(doc, tmp_path / "map.canvas")
     nodes = {n["id"]: n for n in json.loads((tmp_path / "map.canvas").read_text(encoding="utf-8"))["nodes"]}
     centres = {k: (n["x"] + n["width"] / 2, n["y"] + n["height"] / 2) for k, n in nodes.items()}
-    places = {k: doc.views[2].position(k) for k in doc.notes if doc.views[2].position(k)}
+    places = {k: doc.placements[2].position(k) for k in doc.notes if doc.placements[2].position(k)}
     xs, ys = [p[0] for p in places.values()], [p[1] for p in places.values()]
     scale = CANVAS_SPAN / max(max(xs) - min(xs), max(ys) - min(ys))
     for note_id, (x, y) in places.items():

@@ -283,10 +283,10 @@ def small_project() -> MapDocument:
     doc.clusters = {"n1": 0, "n2": 1, "n3": 0}
     doc.cluster_labels = {0: "sea", 1: "snow"}
     doc.cluster_renamed = {1}
-    doc.views[2].positions = {f"n{i}": (float(i), -float(i) / 2) for i in range(1, 6)}
-    doc.views[2].pins = {"n2": (3.5, 4.5)}
-    doc.views[3].positions = {"n1": (1.0, 2.0, 3.0)}
-    doc.views[2].basis = {"mean": [0.0, 0.5], "components": [[1.0, 0.0], [0.0, 1.0]], "scale": 2.0,
+    doc.placements[2].positions = {f"n{i}": (float(i), -float(i) / 2) for i in range(1, 6)}
+    doc.placements[2].pins = {"n2": (3.5, 4.5)}
+    doc.placements[3].positions = {"n1": (1.0, 2.0, 3.0)}
+    doc.placements[2].basis = {"mean": [0.0, 0.5], "components": [[1.0, 0.0], [0.0, 1.0]], "scale": 2.0,
                           "offset": [0.0, 0.0], "explained_variance_ratio": [0.6, 0.3]}
     doc.embeddings.put(doc.model, doc.instruction, doc.texts(), np.random.default_rng(3).standard_normal((5, 8)))
     return doc
@@ -299,7 +299,7 @@ def usable(doc: MapDocument, folder: Path) -> None:
     again = load_project(path)
     assert list(again.notes) == list(doc.notes) and again.notes == doc.notes
     assert again.links == doc.links and again.groups == doc.groups and again.instruction == doc.instruction
-    assert all(again.views[d].pins == doc.views[d].pins for d in (2, 3))
+    assert all(again.placements[d].pins == doc.placements[d].pins for d in (2, 3))
     for fmt in EXPORT_FORMATS:
         export(doc, folder / f"out.{fmt}")
     if doc.notes:
@@ -307,7 +307,7 @@ def usable(doc: MapDocument, folder: Path) -> None:
         result = layout_map(MapRequest.from_document(doc, clusters=2), vectors)
         result.apply(doc)
         for dims in (2, 3):
-            places = doc.views[dims].array(doc.note_ids)
+            places = doc.placements[dims].array(doc.note_ids)
             assert np.isfinite(places).all() and (np.abs(places) <= MAX_COORD * 10).all()
         save_project(doc, path)
 
@@ -417,7 +417,7 @@ def test_a_megabyte_input_uses_bounded_memory(scratch, suffix):
     if suffix == ".imap":
         doc = MapDocument(model="m")
         doc.notes = {f"n{i}": Note(f"n{i}", paragraph(i), metadata={"k": "v"}) for i in range(3600)}
-        doc.views[2].positions = {k: (1.0, 2.0) for k in doc.notes}
+        doc.placements[2].positions = {k: (1.0, 2.0) for k in doc.notes}
         doc.embeddings.put("m", "", doc.texts(), np.random.default_rng(1).random((3600, 64)))
         save_project(doc, path)
     else:

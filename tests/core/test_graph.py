@@ -5,7 +5,7 @@ import pytest
 
 from instructor_map.core import graph
 from instructor_map.core.document import Link, MapDocument, Note
-from instructor_map.core.graph import argument_layout, link_graph, near_duplicates, suggest_links
+from instructor_map.core.graph import argument_places, link_graph, near_duplicates, suggest_links
 
 
 def make_doc(note_ids, links=()):
@@ -31,7 +31,7 @@ def test_link_graph_holds_notes_and_links():
 
 def test_claims_sit_above_their_reasons_and_loose_notes_at_the_bottom():
     doc = make_doc(["aside", "detail", "con", "pro", "claim", "lonely"], ARGUMENT + [("aside", "lonely", "related")])
-    place = argument_layout(doc)
+    place = argument_places(doc)
     y = {k: p[1] for k, p in place.items()}
     assert y["claim"] > y["pro"] == y["con"] > y["detail"] > y["aside"] == y["lonely"]
     assert place["detail"][0] == place["pro"][0]  # right under the claim it argues for
@@ -42,9 +42,9 @@ def test_claims_sit_above_their_reasons_and_loose_notes_at_the_bottom():
 def test_layout_is_deterministic_whatever_the_link_order():
     notes = ["c1", "c2", "a", "b", "d", "e"]
     links = [("a", "c1", "supports"), ("b", "c2", "opposes"), ("d", "c1", "opposes"), ("e", "c2", "supports")]
-    first = argument_layout(make_doc(notes, links))
+    first = argument_places(make_doc(notes, links))
     for shuffled in itertools.permutations(links):
-        assert argument_layout(make_doc(notes, shuffled)) == first
+        assert argument_places(make_doc(notes, shuffled)) == first
 
 
 def test_reasons_line_up_under_their_own_claims():
@@ -54,7 +54,7 @@ def test_reasons_line_up_under_their_own_claims():
         [("r1", "right", "supports"), ("r2", "right", "supports"), ("l1", "left", "supports"),
          ("l2", "left", "opposes")],
     )
-    x = {k: p[0] for k, p in argument_layout(doc).items()}
+    x = {k: p[0] for k, p in argument_places(doc).items()}
     assert x["left"] < x["right"]
     assert max(x["l1"], x["l2"]) < min(x["r1"], x["r2"])
 
@@ -64,19 +64,19 @@ def test_circular_arguments_share_a_row():
         ["a", "b", "c", "top"],
         [("a", "b", "supports"), ("b", "a", "supports"), ("c", "a", "opposes"), ("a", "top", "supports")],
     )
-    y = {k: p[1] for k, p in argument_layout(doc).items()}
+    y = {k: p[1] for k, p in argument_places(doc).items()}
     assert y["top"] > y["a"] == y["b"] > y["c"]
 
 
 def test_many_loose_notes_wrap_into_rows_inside_the_square():
     doc = make_doc([f"n{i}" for i in range(30)] + ["claim", "why"], [("why", "claim", "supports")])
-    place = argument_layout(doc, width=300.0)
+    place = argument_places(doc, width=300.0)
     coords = np.array(list(place.values()))
     assert np.abs(coords).max() <= 150.0 + 1e-9
     assert len(set(coords[:, 1])) == 2 + 4  # two argument rows, then 30 loose notes in rows of eight
     assert len(set(map(tuple, coords))) == len(coords)
-    assert argument_layout(MapDocument()) == {}
-    assert argument_layout(make_doc(["only"])) == {"only": (0.0, 0.0)}
+    assert argument_places(MapDocument()) == {}
+    assert argument_places(make_doc(["only"])) == {"only": (0.0, 0.0)}
 
 
 def random_unit(n, d=16, seed=0):
@@ -136,5 +136,5 @@ def test_near_duplicates_of_copies_and_empty_vectors():
 def test_a_wide_argument_is_tall_enough_to_read():
     claims = [("claim", [f"r{i}" for i in range(20)])]
     doc = make_doc(["claim"] + claims[0][1], [(r, "claim", "supports") for r in claims[0][1]])
-    y = sorted({p[1] for p in argument_layout(doc, width=200.0).values()})
+    y = sorted({p[1] for p in argument_places(doc, width=200.0).values()})
     assert len(y) == 2 and y[1] - y[0] >= 100.0  # two rows, half the width apart, not one column step

@@ -227,7 +227,7 @@ def test_canvas_positions_colours_groups_and_links(tmp_path):
     assert any("skipped 1 link" in w for w in result.warnings)
     doc = MapDocument()
     AddNotes(result.notes, result.links, result.places).do(doc)  # the result fits the document as it is
-    assert doc.views[2].position("ski") == (2125.0, 275.0)
+    assert doc.placements[2].position("ski") == (2125.0, 275.0)
 
 
 def test_canvas_card_heading_becomes_the_title():
@@ -262,7 +262,7 @@ def test_ids_taken_in_the_document_are_replaced_and_links_follow(tmp_path):
     stack.push(AddNotes(result.notes, result.links, result.places))
     for g in result.groups:
         doc.groups[g.id] = g
-    assert len(doc.notes) == 5 and doc.views[2].position(ids[0]) == (200.0, -150.0)
+    assert len(doc.notes) == 5 and doc.placements[2].position(ids[0]) == (200.0, -150.0)
 
 
 def test_duplicate_ids_in_one_file_get_fresh_ids(tmp_path):

@@ -74,10 +74,10 @@ def test_pinned_notes_stay_and_the_rest_follows_a_new_task(bundled_encoder):
     remap(doc, bundled_encoder)
     stack = CommandStack(doc)
     stack.push(MoveNotes(2, {"n0": (150.0, 150.0)}))
-    before = {i: doc.views[2].position(i) for i in doc.notes}
+    before = {i: doc.placements[2].position(i) for i in doc.notes}
     doc.set_instruction("Represent the travel note for planning the trip by budget: ")
     remap(doc, bundled_encoder)
-    after = {i: doc.views[2].position(i) for i in doc.notes}
+    after = {i: doc.placements[2].position(i) for i in doc.notes}
     assert after["n0"] == (150.0, 150.0)
     assert any(np.linalg.norm(np.subtract(after[i], before[i])) > 0.5 for i in doc.notes if i != "n0")
 
@@ -85,10 +85,10 @@ def test_pinned_notes_stay_and_the_rest_follows_a_new_task(bundled_encoder):
 def test_adding_one_note_barely_moves_the_others(bundled_encoder):
     doc = make_doc(TEXTS[:-1])
     remap(doc, bundled_encoder)
-    before = doc.views[2].array(doc.note_ids)
+    before = doc.placements[2].array(doc.note_ids)
     AddNotes([Note("extra", TEXTS[-1])]).do(doc)
     remap(doc, bundled_encoder)
-    after = doc.views[2].array(doc.note_ids[:-1])
+    after = doc.placements[2].array(doc.note_ids[:-1])
     span = np.ptp(before, axis=0).max()
     assert np.abs(after - before).max() <= 0.15 * span
 
@@ -96,8 +96,8 @@ def test_adding_one_note_barely_moves_the_others(bundled_encoder):
 def test_remapping_twice_is_identical(tiny_encoder):
     doc = make_doc()
     remap(doc, tiny_encoder)
-    first = {d: dict(v.positions) for d, v in doc.views.items()}
+    first = {d: dict(v.positions) for d, v in doc.placements.items()}
     remap(doc, tiny_encoder)
-    for d, v in doc.views.items():
+    for d, v in doc.placements.items():
         for i, p in v.positions.items():
             assert np.allclose(p, first[d][i], atol=1e-3)

@@ -50,12 +50,12 @@ def rich_document() -> MapDocument:
     doc.clusters = {"n1": 0, "n2": 1, "n3": 1, "n4": 0}
     doc.cluster_labels = {0: "beach", 1: "culture & mountains"}
     doc.cluster_renamed = {1}
-    doc.views[2].positions = {"n1": (0.125, -0.5), "n2": (-1.75, 0.3000000119), "n3": (2.0, 1e-7), "n4": (0.0, 0.0)}
-    doc.views[2].pins = {"n2": (-3.0, 4.5)}
-    doc.views[2].basis = {"mean": [0.1, 0.2, 0.3], "components": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+    doc.placements[2].positions = {"n1": (0.125, -0.5), "n2": (-1.75, 0.3000000119), "n3": (2.0, 1e-7), "n4": (0.0, 0.0)}
+    doc.placements[2].pins = {"n2": (-3.0, 4.5)}
+    doc.placements[2].basis = {"mean": [0.1, 0.2, 0.3], "components": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
                           "explained_variance_ratio": [0.6, 0.3]}
-    doc.views[3].positions = {"n1": (1.0, 2.0, -3.0), "n3": (0.5, 0.25, 0.125)}
-    doc.views[3].pins = {"n3": (9.0, 8.0, 7.0)}
+    doc.placements[3].positions = {"n1": (1.0, 2.0, -3.0), "n3": (0.5, 0.25, 0.125)}
+    doc.placements[3].pins = {"n3": (9.0, 8.0, 7.0)}
     rng = np.random.default_rng(7)
     doc.embeddings.put(doc.model, doc.instruction_history[0], doc.texts(), rng.standard_normal((4, 8)))
     doc.embeddings.put("bundled", "", doc.texts()[:2] + ["an old text no note has now"], rng.random((3, 5)))
@@ -297,9 +297,9 @@ def test_places_of_missing_notes_and_non_finite_places_are_dropped(saved):
     edit_json(saved, places)
     warnings: list[str] = []
     doc = load_project(saved, warnings)
-    assert "ghost" not in doc.views[2].positions and "ghost" not in doc.clusters
-    assert "n2" not in doc.views[3].pins and "n4" not in doc.views[2].pins
-    assert doc.views[2].pins["n2"] == (-3.0, 4.5)
+    assert "ghost" not in doc.placements[2].positions and "ghost" not in doc.clusters
+    assert "n2" not in doc.placements[3].pins and "n4" not in doc.placements[2].pins
+    assert doc.placements[2].pins["n2"] == (-3.0, 4.5)
     assert len(warnings) == 4
 
 
@@ -403,9 +403,9 @@ def test_schema_0_file_is_migrated():
     doc = load_project(DATA / "schema0_trip.imap", warnings)
     assert warnings == []
     assert list(doc.notes) == ["n1", "n2", "n3"] and doc.notes["n1"].metadata == {"source": "list.md"}
-    assert doc.views[2].positions == {"n1": (0.25, -0.5), "n2": (-1.5, 0.75)}
-    assert doc.views[2].pins == {"n2": (-1.5, 0.75)}
-    assert doc.views[3].positions == {} and doc.views[2].basis is None
+    assert doc.placements[2].positions == {"n1": (0.25, -0.5), "n2": (-1.5, 0.75)}
+    assert doc.placements[2].pins == {"n2": (-1.5, 0.75)}
+    assert doc.placements[3].positions == {} and doc.placements[2].basis is None
     assert doc.instruction_history == [doc.instruction]
     assert doc.links["l1"].kind == "opposes" and doc.groups["g1"].name == "Summer"
     vectors = doc.embeddings.matrix(doc.model, doc.instruction, doc.texts())

@@ -105,7 +105,7 @@ def kill_version(label: str) -> MapDocument:
         if label == "B" and i % 7 == 0:
             text += f" (changed in B, {i})"
         doc.notes[f"n{i}"] = Note(f"n{i}", text, metadata={"row": str(i)})
-        doc.views[2].positions[f"n{i}"] = (float(i % 100), float(i // 100))
+        doc.placements[2].positions[f"n{i}"] = (float(i % 100), float(i // 100))
     vectors = np.random.default_rng(ord(label)).standard_normal((KILL_NOTES, KILL_DIMS)).astype(np.float32)
     doc.embeddings.put(doc.model, doc.instruction, doc.texts(), vectors)
     return doc
@@ -185,7 +185,7 @@ def small_doc() -> MapDocument:
     doc = MapDocument(model="bundled", model_kind="sentence", instruction="Represent the note: ")
     for i, text in enumerate(["Beach", "Ski slopes", "Museums"], 1):
         doc.notes[f"n{i}"] = Note(f"n{i}", text)
-        doc.views[2].positions[f"n{i}"] = (float(i), -float(i))
+        doc.placements[2].positions[f"n{i}"] = (float(i), -float(i))
     doc.embeddings.put(doc.model, doc.instruction, doc.texts(), np.eye(3, 8, dtype=np.float32))
     return doc
 
@@ -335,11 +335,11 @@ def test_places_too_far_out_for_the_map_are_dropped_and_the_map_still_lays_out(s
     write_members(saved, members)
     warnings: list[str] = []
     doc = load_project(saved, warnings)
-    assert doc.views[2].pins == {"n3": (1e29, -1e29)}
+    assert doc.placements[2].pins == {"n3": (1e29, -1e29)}
     assert any("dropped pins of 2 notes" in w for w in warnings)
     vectors = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
     layout_map(MapRequest.from_document(doc, clusters="none"), vectors).apply(doc)
-    assert np.isfinite(doc.views[2].array(doc.note_ids)).all()
+    assert np.isfinite(doc.placements[2].array(doc.note_ids)).all()
     print("pins beyond ±1e30: 1 trial, 2 of 3 dropped with a warning, layout finite")
 
 
@@ -455,7 +455,7 @@ def test_right_to_left_and_emoji_text_round_trips_through_every_format(tmp_path)
         note.title = title
     ids = doc.note_ids
     doc.add_link(Link("l1", ids[0], ids[2], "opposes", "نعم או לא 🤔"))
-    doc.views[2].positions = {k: (float(i), float(-i)) for i, k in enumerate(ids)}
+    doc.placements[2].positions = {k: (float(i), float(-i)) for i, k in enumerate(ids)}
     save_project(doc, tmp_path / "notes.imap")
     doc = load_project(tmp_path / "notes.imap")
     assert doc.texts() == texts and [n.title for n in doc.notes.values()] == [t for _, t in RTL_AND_EMOJI]
@@ -573,7 +573,7 @@ def test_csv_export_escapes_formulas_in_every_text_column(tmp_path):
     for i, risk in enumerate(CSV_RISKS):
         doc.groups[f"g{i}"] = Group(f"g{i}", risk)
         doc.notes[risk] = Note(risk, risk, title=risk, group=f"g{i}")
-        doc.views[2].positions[risk] = (-1.5, -0.25)
+        doc.placements[2].positions[risk] = (-1.5, -0.25)
     export(doc, tmp_path / "map.csv")
     with open(tmp_path / "map.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

@@ -42,11 +42,11 @@ def test_canvas_import_export_import_keeps_notes_links_and_places(tmp_path):
     assert {ln.kind for ln in back.links.values()} == {"supports", "opposes"}
 
     # the export scales the map to span CANVAS_SPAN px and rounds to whole pixels
-    places = {k: doc.views[2].position(k) for k in doc.notes}
+    places = {k: doc.placements[2].position(k) for k in doc.notes}
     xs, ys = [p[0] for p in places.values()], [p[1] for p in places.values()]
     scale = CANVAS_SPAN / max(max(xs) - min(xs), max(ys) - min(ys))
     for note_id, (x, y) in places.items():
-        assert back.views[2].position(note_id) == pytest.approx((x * scale, y * scale), abs=1)
+        assert back.placements[2].position(note_id) == pytest.approx((x * scale, y * scale), abs=1)
 
 
 @pytest.mark.parametrize("sample", ["vacation", "argument_map", "research_notes"])
@@ -59,6 +59,6 @@ def test_graphml_of_a_sample_map_has_every_note_and_link_in_networkx(tmp_path, s
         node = graph.nodes[note.id]
         group = doc.groups[note.group].name if note.group else ""
         assert (node["text"], node["cluster"], node["group"]) == (note.text, doc.cluster_of(note.id), group)
-        assert (node["x"], node["y"]) == pytest.approx(doc.views[2].position(note.id))
+        assert (node["x"], node["y"]) == pytest.approx(doc.placements[2].position(note.id))
     edges = sorted((source, target, data["kind"]) for source, target, data in graph.edges(data=True))
     assert edges == sorted((ln.source, ln.target, ln.kind) for ln in doc.links.values())

@@ -19,7 +19,7 @@ def test_each_sample_project_opens_with_a_complete_map(name, notes, links):
     doc = load_project(SAMPLES / f"{name}.imap")
     assert len(doc.notes) >= notes and len(doc.links) >= links and doc.instruction
     for dims in (2, 3):
-        assert all(doc.views[dims].position(i) is not None for i in doc.notes)
+        assert all(doc.placements[dims].position(i) is not None for i in doc.notes)
     assert doc.embeddings.has_all(doc.model, doc.instruction, doc.texts())
 
 

@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from instructor_map.core.commands import AddNotes, SetInstruction  # noqa: E402
 from instructor_map.core.document import MapDocument, Note  # noqa: E402
-from instructor_map.core.layout import pca_layout, pca_layouts  # noqa: E402
+from instructor_map.core.pca import pca_layout, pca_layouts  # noqa: E402
 from instructor_map.core.pipeline import MapRequest, add_clusters, layout_map  # noqa: E402
 from instructor_map.core.project_file import load_project, save_project  # noqa: E402
 
@@ -148,7 +148,7 @@ def core_figures(n: int, rounds: int) -> None:
                "runs " + ", ".join(f"{t:.2f}" for t in times))
         loaded = load_project(path)
         assert len(loaded.notes) == n and len(loaded.embeddings) == n, (len(loaded.notes), len(loaded.embeddings))
-        assert len(loaded.views[3].positions) == n
+        assert len(loaded.placements[3].positions) == n
         del loaded
 
         # the Python side, in a separate traced pass: tracemalloc slows Python code, so nothing here is timed
@@ -597,7 +597,7 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
                note=f"{len(beats)} beats in 2 s")
         phase(f"import {n:,} notes", lambda: window.import_paths([notes]))
         assert len(window.doc.notes) == n, len(window.doc.notes)
-        assert len(window.doc.views[2].positions) == n and window.doc.clusters
+        assert len(window.doc.placements[2].positions) == n and window.doc.clusters
         phase(f"new task for {n:,} notes", lambda: window.push(SetInstruction(TASK_2)))
         assert window.doc.embeddings.has_all("bundled", TASK_2, window.doc.texts())
         window.undo_stack.setClean()

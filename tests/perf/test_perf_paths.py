@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gpu_bench  # noqa: E402
 
 from instructor_map.core import encoders  # noqa: E402
-from instructor_map.core.layout import pca_layout, pca_layouts  # noqa: E402
+from instructor_map.core.pca import pca_layout, pca_layouts  # noqa: E402
 
 
 # ---- (a) the GPU benchmark's CPU path -----------------------------------------------------------------------

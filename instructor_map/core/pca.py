@@ -26,7 +26,7 @@ EXACT_LIMIT = 2048  # PCA is exact while notes or features are at most this many
 @dataclass
 class Layout:
     ids: list[str]
-    coords: np.ndarray  # (N, dims) float32, computed places (pins are applied by the View)
+    coords: np.ndarray  # (N, dims) float32, computed places (pins are applied by the Placement)
     basis: dict  # JSON-able; project(X, basis) gives coords back
     explained_variance_ratio: np.ndarray  # (dims,), variance share of each principal axis
 

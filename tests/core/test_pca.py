@@ -5,7 +5,7 @@ import pytest
 from scipy.stats import ortho_group
 
 from instructor_map.core.errors import InputError
-from instructor_map.core.layout import PIN_WEIGHT, SPAN, axis_layout, pca_layout, project
+from instructor_map.core.pca import PIN_WEIGHT, SPAN, axis_layout, pca_layout, project
 
 
 def clustered(n_per=15, k=4, d=32, spread=0.3, seed=0):
