@@ -5,7 +5,6 @@ small, exact mutations those commands are made of.
 """
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import re
@@ -87,9 +86,6 @@ class Placement:
                     out[row] = pos
             return out
 
-    def snapshot(self) -> Placement:
-        return copy.deepcopy(self)
-
 
 @dataclass
 class MapDocument:
@@ -149,7 +145,8 @@ class MapDocument:
             "note": self.notes.pop(note_id),
             "index": index,
             "links": [self.links.pop(ln.id) for ln in self.links_of(note_id)] if self.links else [],
-            "places": {d: (v.positions.pop(note_id, None), v.pins.pop(note_id, None)) for d, v in self.placements.items()},
+            "places": {d: (p.positions.pop(note_id, None), p.pins.pop(note_id, None))
+                       for d, p in self.placements.items()},
             "cluster": self.clusters.pop(note_id, None),
         }
         return removed
