@@ -1,17 +1,22 @@
-"""Every user edit as a command with do, undo and a label, plus a Qt-free undo stack.
+"""Every user edit as a command with do, undo and a label, plus the one undo stack.
 
-The app wraps each command in a QUndoCommand; the CLI and the tests use CommandStack directly.
+Each command says which parts of the document it changes (`changes`) and whether the map must be computed
+again afterwards (`remaps`). The map commands (a new map, another arrangement, a new task) are in
+map_commands.py. The session (session.py) owns the stack; the app and the command line drive it.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 
-from instructor_map.core.document import Group, Link, MapDocument, Note, Placement
+from instructor_map.core.document import Group, Link, MapDocument, Note
+from instructor_map.core.events import Aspect
 
 
 class Command(ABC):
     label = "Edit"
+    changes = Aspect.NONE
+    remaps = False  # once done, the notes or the task differ from what the map was computed for
 
     @abstractmethod
     def do(self, doc: MapDocument) -> None: ...
@@ -26,6 +31,8 @@ def _plural(n: int, word: str) -> str:
 
 class MoveNotes(Command):
     """Place notes by hand in one view; a moved note is pinned there. One command per drag."""
+
+    changes = Aspect.PLACES
 
     def __init__(self, dims: int, places: dict[str, Sequence[float]]):
         self.dims = dims
@@ -50,6 +57,8 @@ class MoveNotes(Command):
 class SetPinned(Command):
     """Pin notes where they are shown now, or unpin them so they go back to their computed place."""
 
+    changes = Aspect.PLACES
+
     def __init__(self, dims: int, ids: Iterable[str], pinned: bool):
         self.dims, self.ids, self.pinned = dims, list(ids), pinned
         self.before: dict[str, tuple | None] = {}
@@ -69,6 +78,7 @@ class SetPinned(Command):
 
 
 _FIELD_LABELS = {"text": "Edit text", "title": "Edit title", "color": "Set colour", "group": "Set group"}
+_FIELD_CHANGES = {"text": Aspect.NOTES, "title": Aspect.NOTES, "color": Aspect.STYLE, "group": Aspect.GROUPS}
 
 
 class SetNoteField(Command):
@@ -80,6 +90,8 @@ class SetNoteField(Command):
         self.ids, self.field, self.value = list(ids), field, value
         self.before: dict[str, str] = {}
         self.label = _FIELD_LABELS[field]
+        self.changes = _FIELD_CHANGES[field]
+        self.remaps = field == "text"
 
     def do(self, doc):
         self.before = {k: getattr(doc.notes[k], self.field) for k in self.ids}
@@ -92,12 +104,21 @@ class SetNoteField(Command):
 
 
 class AddNotes(Command):
-    def __init__(self, notes: Sequence[Note], links: Sequence[Link] = (), places: dict[int, dict] | None = None):
-        self.notes, self.links = list(notes), list(links)
+    """Add notes, with the links, places and groups they came with (an import, a paste, a new note)."""
+
+    changes = Aspect.NOTES | Aspect.LINKS | Aspect.PLACES | Aspect.GROUPS
+    remaps = True
+
+    def __init__(self, notes: Sequence[Note], links: Sequence[Link] = (), places: dict[int, dict] | None = None,
+                 groups: Sequence[Group] = ()):
+        self.notes, self.links, self.groups = list(notes), list(links), list(groups)
         self.places = places or {}  # dims -> {note id: position}, e.g. from a JSON Canvas
+        self.added_groups: list[str] = []
         self.label = "Add note" if len(self.notes) == 1 else f"Import {_plural(len(self.notes), 'note')}"
 
     def do(self, doc):
+        self.added_groups = [g.id for g in self.groups if g.id not in doc.groups]
+        doc.groups.update((g.id, g) for g in self.groups if g.id in self.added_groups)
         for note in self.notes:
             doc.insert_note(note)
         for link in self.links:
@@ -110,9 +131,13 @@ class AddNotes(Command):
             doc.links.pop(link.id, None)
         for note in reversed(self.notes):
             doc.remove_note(note.id)
+        for group_id in self.added_groups:
+            doc.groups.pop(group_id, None)
 
 
 class DeleteNotes(Command):
+    changes = Aspect.NOTES | Aspect.LINKS | Aspect.PLACES | Aspect.CLUSTERS
+
     def __init__(self, ids: Iterable[str]):
         self.ids = list(ids)
         self.removed: list[dict] = []
@@ -127,6 +152,8 @@ class DeleteNotes(Command):
 
 
 class AddLink(Command):
+    changes = Aspect.LINKS
+
     def __init__(self, link: Link):
         self.link = link
         self.label = f"Link ({link.kind})"
@@ -139,6 +166,8 @@ class AddLink(Command):
 
 
 class DeleteLinks(Command):
+    changes = Aspect.LINKS
+
     def __init__(self, ids: Iterable[str]):
         self.ids = list(ids)
         self.removed: list[Link] = []
@@ -154,6 +183,8 @@ class DeleteLinks(Command):
 
 class SetLink(Command):
     """Retype or relabel a link."""
+
+    changes = Aspect.LINKS
 
     def __init__(self, link_id: str, kind: str | None = None, label: str | None = None):
         self.link_id, self.kind, self.text = link_id, kind, label
@@ -171,6 +202,8 @@ class SetLink(Command):
 
 
 class AddGroup(Command):
+    changes = Aspect.GROUPS
+
     def __init__(self, group: Group, members: Iterable[str] = ()):
         self.group, self.members = group, list(members)
         self.before: dict[str, str] = {}
@@ -189,6 +222,8 @@ class AddGroup(Command):
 
 
 class RenameCluster(Command):
+    changes = Aspect.CLUSTERS
+
     def __init__(self, cluster: int, name: str):
         self.cluster, self.name = cluster, name
         self.before: tuple[str | None, bool] = (None, False)
@@ -209,114 +244,104 @@ class RenameCluster(Command):
             doc.cluster_renamed.discard(self.cluster)
 
 
-class SetArrangement(Command):
-    """Swap a view's computed places and basis, e.g. for the argument layout or named axes; pins still win."""
-
-    def __init__(self, dims: int, positions: dict[str, Sequence[float]], basis: dict | None, label: str):
-        self.dims, self.basis, self.label = dims, basis, label
-        self.positions = {k: tuple(float(x) for x in v) for k, v in positions.items()}
-        self.before: tuple[dict, dict | None] = ({}, None)
-
-    def do(self, doc):
-        view = doc.placements[self.dims]
-        self.before = (view.positions, view.basis)
-        view.positions = {k: v for k, v in self.positions.items() if k in doc.notes}
-        view.basis = self.basis
-
-    def undo(self, doc):
-        view = doc.placements[self.dims]
-        view.positions, view.basis = self.before
-
-
-class MapState:
-    """What a re-layout changes: computed places per view, clusters and their labels."""
-
-    def __init__(self, doc: MapDocument):
-        self.placements = {d: Placement(d, dict(v.positions), {}, v.basis) for d, v in doc.placements.items()}
-        self.clusters = dict(doc.clusters)
-        self.labels = dict(doc.cluster_labels)
-        self.renamed = set(doc.cluster_renamed)
-
-    def apply(self, doc: MapDocument) -> None:
-        for d, v in self.placements.items():
-            doc.placements[d].positions = dict(v.positions)
-            doc.placements[d].basis = v.basis
-        doc.clusters = dict(self.clusters)
-        doc.cluster_labels = dict(self.labels)
-        doc.cluster_renamed = set(self.renamed)
-
-
-class SetInstruction(Command):
-    """Change the task. The new layout arrives later from the worker and is stored in `after`."""
-
-    def __init__(self, instruction: str):
-        self.instruction = instruction
-        self.old_instruction = ""
-        self.before: MapState | None = None
-        self.after: MapState | None = None
-        self.label = "Change instruction"
-
-    def do(self, doc):
-        self.old_instruction = doc.instruction
-        self.before = MapState(doc)
-        doc.set_instruction(self.instruction)
-        if self.after is not None:
-            self.after.apply(doc)
-
-    def undo(self, doc):
-        self.after = MapState(doc)
-        doc.instruction = self.old_instruction
-        self.before.apply(doc)
-
-
 class CommandStack:
-    """Undo/redo history with a clean mark for "saved"."""
+    """Undo/redo history with a clean mark for "saved".
+
+    An entry is a command and its amendments: results computed for it later (its new map), done after it and
+    undone before it, so one undo takes back an edit together with the map it led to.
+    """
 
     def __init__(self, doc: MapDocument):
         self.doc = doc
-        self._done: list[Command] = []
-        self._undone: list[Command] = []
+        self._done: list[list[Command]] = []
+        self._undone: list[list[Command]] = []
         self._clean = 0
-        self.listeners: list[Callable[[Command], None]] = []
 
     def push(self, cmd: Command) -> Command:
         cmd.do(self.doc)
-        self._done.append(cmd)
+        self._done.append([cmd])
         if self._clean > len(self._done) - 1:
             self._clean = -1  # the saved state can no longer be reached by redo
         self._undone.clear()
-        self._notify(cmd)
         return cmd
 
-    def undo(self) -> None:
-        if self._done:
-            cmd = self._done.pop()
+    def undo(self) -> list[Command] | None:
+        """Undo the newest entry; returns it (its command first), or None when there is nothing to undo."""
+        if not self._done:
+            return None
+        entry = self._done.pop()
+        for cmd in reversed(entry):
             cmd.undo(self.doc)
-            self._undone.append(cmd)
-            self._notify(cmd)
+        self._undone.append(entry)
+        return entry
 
-    def redo(self) -> None:
-        if self._undone:
-            cmd = self._undone.pop()
+    def redo(self) -> list[Command] | None:
+        if not self._undone:
+            return None
+        entry = self._undone.pop()
+        for cmd in entry:
             cmd.do(self.doc)
-            self._done.append(cmd)
-            self._notify(cmd)
+        self._done.append(entry)
+        return entry
+
+    @property
+    def top(self) -> Command | None:
+        """The newest command done, the one an amendment now would belong to."""
+        return self._done[-1][0] if self._done else None
+
+    def amend(self, anchor: Command | None, cmd: Command) -> bool:
+        """Do `cmd` as a result of `anchor`, undone with it. With no anchor, `cmd` is part of the document as it
+        was opened and is not undone. False (nothing done) when `anchor` is no longer done."""
+        if anchor is None:
+            cmd.do(self.doc)
+            return True
+        entry = next((e for e in reversed(self._done) if e[0] is anchor), None)
+        if entry is None:
+            return False
+        cmd.do(self.doc)
+        entry.append(cmd)
+        return True
+
+    def retract(self, anchor: Command | None, cmd: Command) -> None:
+        """Undo an amendment and forget it (a map that was cancelled halfway)."""
+        entry = next((e for e in self._done if e[0] is anchor), None)
+        if anchor is None or (entry is not None and cmd in entry[1:]):
+            cmd.undo(self.doc)
+            if entry is not None:
+                entry.remove(cmd)
+
+    def amendments(self, anchor: Command) -> list[Command]:
+        entry = next((e for e in (*self._done, *self._undone) if e[0] is anchor), [anchor])
+        return entry[1:]
+
+    def clear(self) -> None:
+        self._done.clear()
+        self._undone.clear()
+        self._clean = 0
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
 
     @property
     def undo_label(self) -> str:
-        return self._done[-1].label if self._done else ""
+        return self._done[-1][0].label if self._done else ""
 
     @property
     def redo_label(self) -> str:
-        return self._undone[-1].label if self._undone else ""
+        return self._undone[-1][0].label if self._undone else ""
 
     def set_clean(self) -> None:
         self._clean = len(self._done)
 
+    def set_dirty(self) -> None:
+        """No state in the history is the saved one (e.g. edits recovered from an autosave)."""
+        self._clean = -1
+
     @property
     def modified(self) -> bool:
         return self._clean != len(self._done)
-
-    def _notify(self, cmd: Command) -> None:
-        for listener in self.listeners:
-            listener(cmd)

@@ -1,19 +1,53 @@
 """From a document snapshot to a new map: embed what the cache lacks, lay out in 2D and 3D, cluster.
 
-The worker thread runs `build_map` on a `MapRequest` (a copy, so the document can change meanwhile); the GUI
-thread only calls `MapResult.apply`.
+`run(request, encoder, cache, state)` is the one pipeline, in the shape of Orange3's `run(data, state)`: it
+reports progress and partial maps through `state` and stops when `state` asks it to. The app's worker thread
+and the command line both call it; a MapRequest is a copy, so the document can change meanwhile.
 """
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
+from instructor_map.core.arrangement import Arrangement, arrange
 from instructor_map.core.cache import EmbeddingCache, embed_cached
 from instructor_map.core.clusters import recluster
 from instructor_map.core.document import VIEW_DIMS, MapDocument
 from instructor_map.core.pca import Layout, pca_layouts
+
+PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
+
+
+class TaskState(Protocol):
+    """How a running pipeline reports, and learns that it should stop."""
+
+    def set_progress_value(self, done: int, total: int) -> None: ...
+
+    def set_partial_result(self, result: MapResult) -> None: ...
+
+    def is_interruption_requested(self) -> bool: ...
+
+
+class QuietState:
+    """Reports nowhere and never stops; `progress` optionally receives (done, total)."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None = None):
+        self.progress = progress
+
+    def set_progress_value(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+    def set_partial_result(self, result: MapResult) -> None:
+        pass
+
+    def is_interruption_requested(self) -> bool:
+        return False
 
 
 @dataclass
@@ -27,15 +61,20 @@ class MapRequest:
     cluster_labels: dict[int, str] = field(default_factory=dict)
     renamed: set[int] = field(default_factory=set)
     k: int | str = "auto"  # "auto", "none" or a number
+    arrangement: Arrangement = field(default_factory=Arrangement)  # how the 2D map is arranged
+    graph: MapDocument | None = None  # notes and links, for a 2D map that is not plain PCA
 
     @classmethod
     def from_document(cls, doc: MapDocument, clusters: int | str = "auto") -> MapRequest:
+        arrangement = Arrangement.of(doc.placements[2].basis)
+        graph = None if arrangement.plain else MapDocument(
+            notes=dict(doc.notes), links={k: copy.copy(v) for k, v in doc.links.items()})
         return cls(
             ids=doc.note_ids, texts=doc.texts(), instruction=doc.instruction,
-            previous={d: dict(v.positions) for d, v in doc.placements.items()},
-            pins={d: dict(v.pins) for d, v in doc.placements.items()},
+            previous={d: dict(p.positions) for d, p in doc.placements.items()},
+            pins={d: dict(p.pins) for d, p in doc.placements.items()},
             clusters=dict(doc.clusters), cluster_labels=dict(doc.cluster_labels),
-            renamed=set(doc.cluster_renamed), k=clusters,
+            renamed=set(doc.cluster_renamed), k=clusters, arrangement=arrangement, graph=graph,
         )
 
 
@@ -48,30 +87,88 @@ class MapResult:
     clusters: dict[str, int] | None  # None: leave the document's clusters as they are
     cluster_labels: dict[int, str] = field(default_factory=dict)
     renamed: set[int] = field(default_factory=set)
+    complete: bool = True  # False: a partial map of the notes embedded so far
 
     def apply(self, doc: MapDocument) -> None:
-        """Put the new computed places (and clusters) into the document; pins are untouched."""
+        """Put the new computed places (and clusters) into the document; pins are untouched. A partial map
+        only adds the places it has."""
         for dims, layout in self.layouts.items():
-            view = doc.placements[dims]
-            view.positions = layout.places(doc.notes)
-            view.basis = layout.basis
+            placement = doc.placements[dims]
+            if self.complete:
+                placement.positions = layout.places(doc.notes)
+                placement.basis = layout.basis
+            else:
+                placement.positions = {**placement.positions, **layout.places(doc.notes)}
         if self.clusters is not None:
             doc.clusters = {i: c for i, c in self.clusters.items() if i in doc.notes}
             doc.cluster_labels = dict(self.cluster_labels)
             doc.cluster_renamed = set(self.renamed)
 
 
+def run(request: MapRequest, encoder, cache: EmbeddingCache, state: TaskState,
+        pole_vectors: Callable[[list[str]], np.ndarray] | None = None) -> MapResult | None:
+    """Embed (cache first), lay out, report the new map, then cluster it. None when interrupted; the cache
+    keeps what was finished.
+
+    Partial maps go to `state` while notes embed, and the whole map once more before its clusters are found.
+    Clusters run where the encoder runs (`encoder.call`: in the model's process, when it has one). An arranged
+    2D map needs `pole_vectors(texts)` for named axes (query texts embedded under the request's instruction).
+    """
+    vectors = embed_cached(cache, encoder, request.instruction, request.texts,
+                           progress=state.set_progress_value, partial=_partial_maps(request, state),
+                           cancelled=state.is_interruption_requested)
+    if vectors is None:
+        return None
+    result = MapResult(request.ids, request.instruction, vectors, find_layouts(request, vectors), None)
+    if not request.arrangement.plain:
+        result.layouts[2] = _arranged(request, vectors, pole_vectors)
+    state.set_partial_result(replace(result))  # the new map shows before its clusters are found
+    call = getattr(encoder, "call", None)
+    clusters_request = replace(request, previous={}, pins={}, graph=None)  # what clustering needs, no more
+    found = call(find_clusters, clusters_request, vectors) if call else find_clusters(clusters_request, vectors)
+    if found is not None:
+        result.clusters, result.cluster_labels, result.renamed = found
+    return result
+
+
+def _arranged(request: MapRequest, vectors: np.ndarray, pole_vectors) -> Layout:
+    """The 2D layout for a map arranged as an argument or along named axes."""
+    poles = request.arrangement.poles()
+    by_pole = dict(zip(poles, pole_vectors(poles))) if poles and pole_vectors else {}
+    return arrange(request.arrangement, vectors, request.ids, by_pole, request.graph or MapDocument())
+
+
+def _partial_maps(request: MapRequest, state: TaskState):
+    """Every PARTIAL_EVERY_S, lay out the notes embedded so far and report that map."""
+    done = np.zeros(len(request.ids), dtype=bool)
+    vectors: list[np.ndarray | None] = [None] * len(request.ids)
+    last = [time.monotonic()]
+
+    def on_partial(indices, vecs) -> None:
+        for i, v in zip(indices, vecs):
+            done[i], vectors[i] = True, v
+        if time.monotonic() - last[0] < PARTIAL_EVERY_S or done.sum() < 3 or done.all():
+            return
+        last[0] = time.monotonic()
+        rows = np.flatnonzero(done)
+        sub = MapRequest([request.ids[i] for i in rows], [request.texts[i] for i in rows], request.instruction,
+                         request.previous, request.pins, k="none")
+        result = layout_map(sub, np.stack([vectors[i] for i in rows]))
+        result.complete = False
+        if not request.arrangement.plain:  # an arranged 2D map waits for all its notes
+            del result.layouts[2]
+        state.set_partial_result(result)
+
+    return on_partial
+
+
 def layout_map(request: MapRequest, vectors: np.ndarray, with_clusters: bool = True) -> MapResult:
     """Layouts (and clusters) for vectors already computed (fast: no model involved)."""
     result = MapResult(request.ids, request.instruction, vectors, find_layouts(request, vectors), None)
-    return add_clusters(result, request) if with_clusters else result
-
-
-def add_clusters(result: MapResult, request: MapRequest) -> MapResult:
-    """Cluster the result's vectors, keeping the user's cluster names where clusters continue."""
-    found = find_clusters(request, result.vectors)
-    if found is not None:
-        result.clusters, result.cluster_labels, result.renamed = found
+    if with_clusters:
+        found = find_clusters(request, result.vectors)
+        if found is not None:
+            result.clusters, result.cluster_labels, result.renamed = found
     return result
 
 
@@ -86,19 +183,3 @@ def find_clusters(request: MapRequest, vectors: np.ndarray) -> tuple[dict, dict,
 def find_layouts(request: MapRequest, vectors: np.ndarray) -> dict[int, Layout]:
     """The 2D and 3D layouts, aligned to the request's previous places and pins."""
     return pca_layouts(vectors, request.ids, VIEW_DIMS, request.previous, request.pins)
-
-
-def build_map(
-    request: MapRequest,
-    encoder,
-    cache: EmbeddingCache,
-    progress: Callable[[int, int], None] | None = None,
-    partial: Callable[[list[int], np.ndarray], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> MapResult | None:
-    """Embed (cache first), then lay out. None when cancelled; the cache keeps what was finished."""
-    vectors = embed_cached(cache, encoder, request.instruction, request.texts, progress=progress,
-                           partial=partial, cancelled=cancelled)
-    if vectors is None:
-        return None
-    return layout_map(request, vectors)

@@ -6,6 +6,7 @@ import copy
 import pytest
 
 from instructor_map.core import commands as cmds
+from instructor_map.core import map_commands as mcmds
 from instructor_map.core.document import Group, Link, MapDocument, Note
 
 
@@ -31,15 +32,16 @@ EDITS = [
     lambda d: cmds.SetNoteField(["a"], "text", "quiet beach"),
     lambda d: cmds.SetNoteField(["a", "b"], "color", "#ff0000"),
     lambda d: cmds.AddNotes([Note("d", "hike")]),
+    lambda d: cmds.AddNotes([Note("d", "hike", group="g9")], groups=[Group("g9", "Trails")]),
     lambda d: cmds.DeleteNotes(["a"]),
     lambda d: cmds.AddLink(Link("l2", "b", "c", "supports")),
     lambda d: cmds.DeleteLinks(["l1"]),
     lambda d: cmds.SetLink("l1", kind="supports", label="why"),
     lambda d: cmds.AddGroup(Group("g1", "Winter"), ["b"]),
     lambda d: cmds.RenameCluster(1, "Culture"),
-    lambda d: cmds.SetInstruction("Represent the budget item: "),
+    lambda d: mcmds.SetInstruction("Represent the budget item: "),
     lambda d: cmds.SetLink("l1", label="only in winter"),
-    lambda d: cmds.SetArrangement(2, {"a": (0.0, 9.0), "b": (-5.0, 0.0), "c": (5.0, 0.0)}, {"mode": "argument"},
+    lambda d: mcmds.SetArrangement(2, {"a": (0.0, 9.0), "b": (-5.0, 0.0), "c": (5.0, 0.0)}, {"mode": "argument"},
                                  "Argument layout"),
 ]
 
@@ -90,7 +92,7 @@ def test_a_layout_swap_keeps_pins_and_undo_brings_back_the_semantic_map():
     doc.placements[2].basis = {"mean": [0.0]}
     doc.placements[2].pins["c"] = (7.0, 7.0)
     stack = cmds.CommandStack(doc)
-    stack.push(cmds.SetArrangement(2, {"a": (0, 9), "b": (-5, 0), "c": (5, 0), "gone": (1, 1)}, {"mode": "argument"},
+    stack.push(mcmds.SetArrangement(2, {"a": (0, 9), "b": (-5, 0), "c": (5, 0), "gone": (1, 1)}, {"mode": "argument"},
                                   "Argument layout"))
     view = doc.placements[2]
     assert view.position("a") == (0.0, 9.0) and view.position("c") == (7.0, 7.0) and "gone" not in view.positions
