@@ -8,11 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from instructor_map.core import importers
 from instructor_map.core.commands import AddGroup, AddNotes, CommandStack
 from instructor_map.core.document import Group, Link, MapDocument, Note
 from instructor_map.core.errors import InputError
-from instructor_map.core.importers import SUPPORTED_SUFFIXES, import_file, import_text
+from instructor_map.core.importers import SUPPORTED_SUFFIXES, decoding, import_file, import_text
 
 
 def write(tmp_path, name, content):
@@ -332,7 +331,7 @@ def test_missing_path_folder_and_unknown_suffix(tmp_path):
 
 
 def test_files_over_the_size_limit_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(decoding, "MAX_FILE_BYTES", 1000)
     with pytest.raises(InputError, match="too large"):
         import_file(write(tmp_path, "huge.txt", "x" * 1001))
     assert texts(import_file(write(tmp_path, "fits.txt", "x" * 1000))) == ["x" * 1000]

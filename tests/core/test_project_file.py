@@ -23,6 +23,7 @@ from instructor_map.core.errors import InputError
 from instructor_map.core.project_file import (
     SCHEMA_VERSION,
     autosave_path,
+    container,
     discard_autosave,
     load_project,
     read_summary,
@@ -50,7 +51,8 @@ def rich_document() -> MapDocument:
     doc.clusters = {"n1": 0, "n2": 1, "n3": 1, "n4": 0}
     doc.cluster_labels = {0: "beach", 1: "culture & mountains"}
     doc.cluster_renamed = {1}
-    doc.placements[2].positions = {"n1": (0.125, -0.5), "n2": (-1.75, 0.3000000119), "n3": (2.0, 1e-7), "n4": (0.0, 0.0)}
+    doc.placements[2].positions = {"n1": (0.125, -0.5), "n2": (-1.75, 0.3000000119), "n3": (2.0, 1e-7),
+                                   "n4": (0.0, 0.0)}
     doc.placements[2].pins = {"n2": (-3.0, 4.5)}
     doc.placements[2].basis = {"mean": [0.1, 0.2, 0.3], "components": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
                           "explained_variance_ratio": [0.6, 0.3]}
@@ -68,7 +70,7 @@ def assert_same(a: MapDocument, b: MapDocument) -> None:
             assert getattr(a, field.name) == getattr(b, field.name), field.name
     assert list(a.notes) == list(b.notes)
     assert set(a.embeddings.keys()) == set(b.embeddings.keys())
-    for key in a.embeddings.keys():
+    for key in sorted(a.embeddings.keys()):
         block_a, block_b = a.embeddings.block(*key), b.embeddings.block(*key)
         assert block_a.keys() == block_b.keys()
         for h, vector in block_a.items():
@@ -197,7 +199,7 @@ def test_refuses_a_zip_bomb_before_reading_it(saved, monkeypatch):
 
 
 def test_refuses_members_declared_too_large(saved, monkeypatch):
-    monkeypatch.setattr(project_file, "MAX_JSON_BYTES", 100)
+    monkeypatch.setattr(container, "MAX_JSON_BYTES", 100)
     refused(saved, "project.json", "too large")
 
 
@@ -237,8 +239,9 @@ def test_nan_vectors_drop_their_block_with_a_warning(saved):
     warnings: list[str] = []
     doc = load_project(saved, warnings)
     assert len(doc.notes) == 4
-    assert (data["embeddings"][0]["model"], data["embeddings"][0]["instruction"]) not in doc.embeddings.keys()
-    assert len(doc.embeddings.keys()) == 1
+    kept = doc.embeddings.keys()
+    assert (data["embeddings"][0]["model"], data["embeddings"][0]["instruction"]) not in kept
+    assert len(kept) == 1
     assert any("NaN" in w for w in warnings)
 
 
@@ -415,6 +418,13 @@ def test_schema_0_file_is_migrated():
 
 def test_every_older_schema_has_a_migration():
     assert sorted(project_file.MIGRATIONS) == list(range(SCHEMA_VERSION))
+
+
+def test_schema_names_keep_their_former_import_path():
+    from instructor_map.core import project_schema
+
+    for name in ("MAX_COORD", "MIGRATIONS", "SCHEMA_VERSION", "BadProject", "build_document", "upgrade"):
+        assert getattr(project_schema, name) is getattr(project_file, name)
 
 
 # ---- autosave -------------------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Which parser reads which format: by name, by file suffix, or sniffed from the text itself."""
+from __future__ import annotations
+
+import json
+
+from instructor_map.core.errors import InputError
+from instructor_map.core.importers.canvas import is_canvas
+from instructor_map.core.importers.delimited import guess_delimiter, parse_csv
+from instructor_map.core.importers.json_notes import from_json, load_json, parse_jsonl
+from instructor_map.core.importers.markdown import parse_lines, parse_markdown
+from instructor_map.core.importers.parsed import Parsed
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".canvas")
+FORMATS = ("auto", "text", "markdown", "csv", "tsv", "json", "jsonl", "canvas", "lines")
+BY_SUFFIX = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".tsv": "tsv",
+             ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".canvas": "canvas"}
+
+
+def parse(text: str, fmt: str, source: str, text_column: str | None, sniff_delimiter: bool) -> Parsed:
+    """Notes as the text in format `fmt` states them; `sniff_delimiter` guesses a CSV's delimiter from its rows."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        if fmt == "auto":
+            return _parse_auto(text, source)
+        if fmt in ("text", "markdown"):
+            return parse_markdown(text)
+        if fmt == "lines":
+            return parse_lines(text)
+        if fmt in ("csv", "tsv"):
+            delimiter = "\t" if fmt == "tsv" else guess_delimiter(text, sniff_delimiter)
+            return parse_csv(text, source, text_column, delimiter)
+        if fmt == "jsonl":
+            return parse_jsonl(text, source, text_column)
+        data = load_json(text, source)
+        if fmt == "canvas" and not is_canvas(data):
+            raise InputError('is not a JSON Canvas: it has no "nodes" list', source)
+        return from_json(data, source, text_column)
+    except RecursionError:
+        raise InputError("is nested too deeply to read", source) from None
+
+
+def _parse_auto(text: str, source: str) -> Parsed:
+    """JSON, JSON Lines or a canvas when it parses as one; CSV/TSV with a "text" header; else text blocks."""
+    start = text.lstrip()[:1]
+    if start in ("[", "{"):
+        try:
+            return from_json(json.loads(text), source, None)
+        except (ValueError, RecursionError, InputError):
+            pass
+        if start == "{":
+            try:
+                return parse_jsonl(text, source, None)
+            except InputError:
+                pass
+    header, _, rest = text.strip().partition("\n")
+    for sep in ("\t", ",", ";"):  # a header row with a "text" column
+        if rest and any(cell.strip().strip('"').lower() == "text" for cell in header.split(sep)):
+            return parse_csv(text, source, None, sep)
+    return parse_markdown(text)
