@@ -1,10 +1,12 @@
-"""Shared fixtures: random-weight INSTRUCTOR checkpoints in the hub layout, and the bundled model."""
+"""Shared fixtures: random-weight INSTRUCTOR checkpoints in the hub layout, the bundled model, and a reader of a
+layout's saved basis."""
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the network
@@ -36,3 +38,17 @@ def bundled_encoder():
     from instructor_map.core.encoders import Encoder
 
     return Encoder.load("bundled")
+
+
+def _basis_places(X, basis: dict) -> np.ndarray:
+    """Places from a saved basis alone: (X - mean) @ components.T * scale + offset."""
+    X = np.asarray(X, dtype=np.float64)
+    components = np.asarray(basis["components"], dtype=np.float64)
+    coords = (X - np.asarray(basis["mean"], dtype=np.float64)) @ components.T * float(basis.get("scale", 1.0))
+    return coords + np.asarray(basis.get("offset", 0.0), dtype=np.float64)
+
+
+@pytest.fixture
+def basis_places():
+    """The places a layout's basis gives vectors: a saved basis must reproduce the map it was saved with."""
+    return _basis_places

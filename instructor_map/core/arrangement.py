@@ -34,8 +34,9 @@ class Arrangement:
     def of(cls, basis: Mapping | None) -> Arrangement:
         """Read from a view's basis; anything unknown there means the plain semantic map."""
         basis = basis if isinstance(basis, Mapping) else {}
-        mode = basis.get("mode") if basis.get("mode") in MODES else "semantic"
-        axes = basis.get("axes") if isinstance(basis.get("axes"), Mapping) else {}
+        mode, axes = basis.get("mode"), basis.get("axes")
+        mode = mode if isinstance(mode, str) and mode in MODES else "semantic"
+        axes = axes if isinstance(axes, Mapping) else {}
         return cls(mode, _poles(axes.get("x")), _poles(axes.get("y")))
 
     def stamp(self, basis: Mapping | None) -> dict:
@@ -62,7 +63,8 @@ class Arrangement:
 
     def titles(self) -> tuple[str, str]:
         """Axis titles while named axes are shown, e.g. "relaxing ← → adventurous"; "" for a PCA axis."""
-        return tuple(f"{axis[0]} ← → {axis[1]}" if axis and self.named else "" for axis in (self.x, self.y))
+        x, y = (f"{axis[0]} ← → {axis[1]}" if axis and self.named else "" for axis in (self.x, self.y))
+        return x, y
 
 
 def arrange(
@@ -85,8 +87,8 @@ def arrange(
         coords = np.array([places.get(i, (np.nan, np.nan)) for i in ids], dtype=np.float32).reshape(-1, 2)
         layout = Layout(list(ids), coords, {}, np.zeros(2))
     elif arrangement.named:
-        axes = [None if a is None else (pole_vectors[a[0]], pole_vectors[a[1]]) for a in (arrangement.x, arrangement.y)]
-        layout = axis_layout(vectors, ids, *axes)
+        x, y = (None if a is None else (pole_vectors[a[0]], pole_vectors[a[1]]) for a in (arrangement.x, arrangement.y))
+        layout = axis_layout(vectors, ids, x_axis=x, y_axis=y)
         _stretch(layout)
     else:
         layout = pca_layout(vectors, ids, 2, previous=previous, pins=pins)

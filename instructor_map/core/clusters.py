@@ -89,11 +89,6 @@ def match_clusters(old: dict[str, int], new: dict[str, int]) -> dict[int, int]:
     return {news[r]: olds[c] for r, c in zip(rows, cols) if jaccard[r, c] >= MIN_JACCARD}
 
 
-def renumber(old: dict[str, int], new: dict[str, int]) -> dict[int, int]:
-    """Number for each new cluster: the old cluster's it continues (so its colour stays), else the lowest free."""
-    return _numbering(match_clusters(old, new), new.values())
-
-
 def recluster(
     X,
     ids: Sequence[str],

@@ -9,15 +9,19 @@ caller can start another.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import logging
 import multiprocessing as mp
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from instructor_map.core.errors import InputError
+from instructor_map.core.models import ModelSpec
+
+log = logging.getLogger(__name__)
 
 POLL_S = 0.05  # how often the waiting side looks at `cancelled`
 _INFO = ("spec", "model_id", "kind", "device", "fast", "dim", "max_seq_length", "description")
@@ -46,10 +50,8 @@ def _error(exc: BaseException) -> tuple[str, str, str]:
 
 def _serve(conn, *args) -> None:
     """The child: load, then answer requests until told to quit or the parent goes away."""
-    try:
+    with contextlib.suppress(EOFError, ConnectionError):  # the parent has gone: nobody is left to answer
         _answer(conn, *args)
-    except (EOFError, ConnectionError):  # the parent has gone: nobody is left to answer
-        pass
 
 
 def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None, setup: Callable | None) -> None:
@@ -95,7 +97,7 @@ def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None
             except (EOFError, ConnectionError):
                 raise
             except BaseException as exc:  # noqa: BLE001
-                traceback.print_exc()
+                log.exception("the model process failed in %s", getattr(fn, "__name__", fn))
                 conn.send(("error", number, *_error(exc)))
             continue
         if message[0] != "encode":
@@ -103,7 +105,7 @@ def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None
         _, number, texts, instruction, batches = message
         pending.clear()
 
-        def on_batch(indices, vecs, number=number):
+        def on_batch(indices, vecs, number=number, batches=batches):
             conn.send(("batch", number, indices, vecs if batches else None))
 
         try:
@@ -112,7 +114,7 @@ def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None
             raise
         except BaseException as exc:  # noqa: BLE001
             if not isinstance(exc, (InputError, MemoryError)):
-                traceback.print_exc()
+                log.exception("the model process failed while encoding")
             conn.send(("error", number, *_error(exc)))
             continue
         if out is None:
@@ -136,6 +138,16 @@ def _raise(kind: str, type_name: str, message: str):
 
 class EncoderProcess:
     """The model in a child process; use it from one thread at a time, and `close` it when done."""
+
+    # what the child's Encoder reports once loaded (_INFO)
+    spec: ModelSpec
+    model_id: str
+    kind: str
+    device: str
+    fast: bool
+    dim: int
+    max_seq_length: int
+    description: str
 
     def __init__(self, name: str | None = None, device: str = "auto", fast: bool = False, *,
                  threads: int | None = None, stopping: Callable[[], bool] | None = None,
@@ -243,10 +255,8 @@ class EncoderProcess:
 
     def close(self) -> None:
         """Stop the child: ask, then insist."""
-        try:
+        with contextlib.suppress(OSError):
             self._conn.send(("quit",))
-        except OSError:
-            pass
         self._process.join(2)
         if self._process.is_alive():
             self._process.kill()

@@ -1,7 +1,8 @@
 """INSTRUCTOR and plain sentence encoders behind one small interface.
 
 Both prepend the instruction to each text, run the encoder on the whole input, leave the instruction's tokens out
-of the mean pooling, apply the Dense layer when the model has one, and L2-normalise (DESIGN.md, steps 1-5).
+of the mean pooling, apply the Dense layer when the model has one, and L2-normalise, as the INSTRUCTOR
+reference code (the InstructorEmbedding package) does.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -59,6 +61,13 @@ def _load_dense(folder: Path) -> nn.Sequential:
     return nn.Sequential(linear, _ACTIVATIONS[act_name]())
 
 
+def _out_features(dense: nn.Sequential) -> int:
+    linear = dense[0]
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"a Dense layer starts with nn.Linear, not {type(linear).__name__}")
+    return linear.out_features
+
+
 def _modules(folder: Path) -> dict[str, Path]:
     """Sentence-transformers module type suffix (Pooling, Dense, Normalize) -> its folder."""
     path = folder / "modules.json"
@@ -88,7 +97,7 @@ class Encoder:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
             backbone_cls = T5EncoderModel if spec.kind == "instructor" else AutoModel
             t5_on_cuda = self.device == "cuda" and spec.kind == "instructor"
-            attention = {"attn_implementation": GPU_ATTENTION} if t5_on_cuda else {}
+            attention: dict[str, Any] = {"attn_implementation": GPU_ATTENTION} if t5_on_cuda else {}
             self.backbone = backbone_cls.from_pretrained(str(folder), dtype=self.dtype, **attention).eval()
         except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
             raise InputError(f"cannot load the model: {str(exc).splitlines()[0]}", folder) from None
@@ -109,7 +118,7 @@ class Encoder:
         if self.dense is not None:
             self.dense.to(self.device, self.dtype)
         hidden = getattr(self.backbone.config, "d_model", None) or self.backbone.config.hidden_size
-        self.dim = self.dense[0].out_features if self.dense is not None else int(hidden)
+        self.dim = _out_features(self.dense) if self.dense is not None else int(hidden)
         self.batch_size = batch_size or (64 if self.device == "cuda" else 16)
         self.truncated = 0  # how many notes the last encode() had to cut to max_seq_length
 
@@ -182,7 +191,8 @@ class Encoder:
         """Longest first (an out-of-memory shows early); on CUDA a batch is also capped by a token budget."""
         order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
         budget = GPU_TOKEN_BUDGET if self.device == "cuda" else math.inf
-        batches, current = [], []
+        batches: list[list[int]] = []
+        current: list[int] = []
         for i in order:
             longest = lengths[current[0]] if current else lengths[i]
             if current and (len(current) >= self.batch_size or (len(current) + 1) * longest > budget):

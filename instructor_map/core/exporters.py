@@ -6,6 +6,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -76,7 +77,7 @@ def _json(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
     pins = doc.placements[dims].pins
     notes = []
     for note in doc.notes.values():
-        place = _place(doc, dims, note.id) or [None] * dims
+        place: Sequence[float | None] = _place(doc, dims, note.id) or [None] * dims
         notes.append({"id": note.id, "text": note.text, "title": note.title, "group": _group_name(doc, note),
                       "color": note.color, "cluster": doc.clusters.get(note.id), **dict(zip(_axes(dims), place)),
                       "pinned": note.id in pins, "metadata": note.metadata})

@@ -1,4 +1,4 @@
-"""Links as a graph: the argument layout, suggested links and near-duplicate notes."""
+"""Links and similarities: the argument layout, suggested links and near-duplicate notes."""
 from __future__ import annotations
 
 import itertools
@@ -16,19 +16,6 @@ LOOSE_PER_ROW = 8  # unlinked notes per bottom row, at least; more rows when the
 TALL = 0.5  # rows spread over at least this share of the width, so arrows between rows stay readable
 
 
-def link_graph(doc: MapDocument) -> nx.DiGraph:
-    """Notes as nodes (text, title, group) in note order, links as edges (kind, label, id).
-
-    Two links between the same notes in the same direction become one edge, the later link's.
-    """
-    graph = nx.DiGraph()
-    for note in doc.notes.values():
-        graph.add_node(note.id, text=note.text, title=note.title, group=note.group)
-    for link in doc.links.values():
-        graph.add_edge(link.source, link.target, kind=link.kind, label=link.label, id=link.id)
-    return graph
-
-
 def argument_places(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[float, float]]:
     """Claims above the notes that support or oppose them, one row per depth; y grows upward.
 
@@ -41,7 +28,8 @@ def argument_places(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[f
     reasons = nx.DiGraph()  # claim -> the notes that argue for or against it
     reasons.add_edges_from((ln.target, ln.source) for ln in doc.links.values() if ln.kind in ARGUMENT_KINDS)
     dag = nx.condensation(reasons)  # each circle of arguments becomes one node
-    members = {node: sorted(data["members"], key=order.get) for node, data in dag.nodes(data=True)}
+    members = {node: sorted(data["members"], key=lambda m: order.get(m, len(order)))
+               for node, data in dag.nodes(data=True)}
     generations = list(nx.topological_generations(dag))
     loose = [note_id for note_id in doc.notes if note_id not in reasons]
     loose_cols = min(len(loose), max(LOOSE_PER_ROW, math.ceil(math.sqrt(len(loose)))))
@@ -54,7 +42,7 @@ def argument_places(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[f
         above = sorted(x[m] for claim in dag.predecessors(node) for m in members[claim])
         return (sum(above) / len(above) if above else 0.0, order[members[node][0]])
 
-    rows = []
+    rows: list[list[str]] = []
     for generation in generations:
         keyed = sorted((under_claims(node), node) for node in generation)
         row = [m for _, node in keyed for m in members[node]]
@@ -95,8 +83,8 @@ def suggest_links(
     """
     index = {note_id: i for i, note_id in enumerate(ids)}
     pairs = [tuple(pair) for pair in existing]
-    linked = [sorted((index[a], index[b])) for a, b in (p for p in pairs if len(p) == 2) if a in index and b in index]
-    linked = np.array(linked, dtype=np.intp).reshape(-1, 2)
+    known = [sorted((index[a], index[b])) for a, b in (p for p in pairs if len(p) == 2) if a in index and b in index]
+    linked = np.array(known, dtype=np.intp).reshape(-1, 2)
     found = []
     for start, sims in _similarity_blocks(X):
         mine = linked[(linked[:, 0] >= start) & (linked[:, 0] < start + len(sims))]

@@ -68,9 +68,9 @@ def detect_kind(folder: Path) -> str:
     modules = _read_json(folder / "modules.json") if (folder / "modules.json").is_file() else []
     for module in modules if isinstance(modules, list) else []:
         path = folder / str(module.get("path", ""))
-        if str(module.get("type", "")).endswith("Dense"):
-            if not (path / "config.json").is_file() or not any((path / f).is_file() for f in WEIGHT_FILES):
-                raise InputError(f"{path.name}/ lacks config.json or its weights", folder)
+        dense = str(module.get("type", "")).endswith("Dense")
+        if dense and not ((path / "config.json").is_file() and any((path / f).is_file() for f in WEIGHT_FILES)):
+            raise InputError(f"{path.name}/ lacks config.json or its weights", folder)
     model_type = config.get("model_type", "") if isinstance(config, dict) else ""
     return "instructor" if model_type == "t5" else "sentence"
 

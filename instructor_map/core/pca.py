@@ -9,7 +9,7 @@ notes keep their spread, so the map neither shrinks nor grows over many changes 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,31 +21,32 @@ from instructor_map.core.errors import InputError
 SPAN = 100.0  # without a previous map, the farthest note sits this far from the centre along some axis
 PIN_WEIGHT = 10.0  # a pinned note pulls the alignment this much harder than an unpinned one
 EXACT_LIMIT = 2048  # PCA is exact while notes or features are at most this many; randomized (seeded) beyond
+Places = Mapping[int, Mapping[str, Sequence[float]] | None]  # dims -> note id -> place
 
 
 @dataclass
 class Layout:
     ids: list[str]
     coords: np.ndarray  # (N, dims) float32, computed places (pins are applied by the Placement)
-    basis: dict  # JSON-able; project(X, basis) gives coords back
+    basis: dict  # JSON-able: (X - mean) @ components.T * scale + offset gives coords back
     explained_variance_ratio: np.ndarray  # (dims,), variance share of each principal axis
 
     def places(self, keep=None) -> dict[str, tuple[float, ...]]:
         """note id -> place as plain floats, for the notes in `keep` (all when None) with finite places."""
         coords = np.asarray(self.coords, dtype=np.float64)
-        finite = np.isfinite(coords).all(axis=1)
-        if finite.all() and (keep is None or all(i in keep for i in self.ids)):
+        bad = set(np.flatnonzero(~np.isfinite(coords).all(axis=1)).tolist())
+        if not bad and (keep is None or all(i in keep for i in self.ids)):
             return dict(zip(self.ids, map(tuple, coords.tolist())))
-        return {i: tuple(p) for i, p, ok in zip(self.ids, coords.tolist(), finite.tolist())
-                if ok and (keep is None or i in keep)}
+        return {i: tuple(p) for row, (i, p) in enumerate(zip(self.ids, coords.tolist()))
+                if row not in bad and (keep is None or i in keep)}
 
 
 def pca_layout(
     X,
     ids: Sequence[str],
     dims: int = 2,
-    previous: dict[str, Sequence[float]] | None = None,
-    pins: dict[str, Sequence[float]] | None = None,
+    previous: Mapping[str, Sequence[float]] | None = None,
+    pins: Mapping[str, Sequence[float]] | None = None,
     scale: float | None = None,
 ) -> Layout:
     """Place notes by PCA of their vectors.
@@ -58,8 +59,8 @@ def pca_layout(
     return pca_layouts(X, ids, (dims,), {dims: previous}, {dims: pins}, scale)[dims]
 
 
-def pca_layouts(X, ids: Sequence[str], dims=(2, 3), previous: dict | None = None, pins: dict | None = None,
-                scale: float | None = None) -> dict[int, Layout]:
+def pca_layouts(X, ids: Sequence[str], dims: Sequence[int] = (2, 3), previous: Places | None = None,
+                pins: Places | None = None, scale: float | None = None) -> dict[int, Layout]:
     """pca_layout for several dimensions at once, sharing one decomposition (the 2D map is the 3D map's top two
     axes). `previous` and `pins` are keyed by dimension."""
     X, mean = _centred(X, ids, max(dims))
@@ -78,17 +79,6 @@ def _aligned(coords, ids, dims, mean, components, ratio, previous, pins, scale) 
         rotation, scale, offset = fit
     components = rotation.T @ components
     return _layout(ids, coords @ rotation * scale + offset, mean, components, scale, offset, ratio)
-
-
-def project(X, basis: dict) -> np.ndarray:
-    """Place notes with an existing basis, e.g. new notes on the current map before it is recomputed."""
-    X = np.asarray(X, dtype=np.float32)
-    components = np.asarray(basis["components"], dtype=np.float32)
-    if X.ndim != 2 or X.shape[1] != components.shape[1]:
-        raise ValueError(f"vectors of shape {X.shape} do not fit a basis over {components.shape[1]} features")
-    mean = np.asarray(basis["mean"], dtype=np.float32)
-    coords = (X - mean) @ components.T * float(basis.get("scale", 1.0))
-    return (coords + np.asarray(basis.get("offset", 0.0), dtype=np.float32)).astype(np.float32)
 
 
 def axis_layout(

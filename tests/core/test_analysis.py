@@ -17,7 +17,8 @@ SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
 
 @pytest.mark.parametrize("instruction, objective", [
     ("Represent the travel note for planning a relaxing family trip: ", "planning a relaxing family trip"),
-    ("Represent the argument for finding claims that support or oppose it:", "finding claims that support or oppose it"),
+    ("Represent the argument for finding claims that support or oppose it:",
+     "finding claims that support or oppose it"),
     ("Represent the note for a trip for two: ", "two"),  # the last " for "
     ("Represent the  science   title for retrieving abstracts", "retrieving abstracts"),
     ("Represent the research note: ", "Represent the research note"),  # no objective: the whole instruction
@@ -61,13 +62,15 @@ def test_an_arrangement_is_kept_in_the_view_basis_and_read_back_safely():
     assert arrangement.poles() == ["relaxing", "adventurous"]
     argument = Arrangement("argument", ("relaxing", "adventurous"))
     assert argument.titles() == ("", "") and argument.poles() == [] and not argument.named
-    for junk in (None, {}, {"mode": "spiral"}, {"axes": {"x": ["only one"]}}, {"axes": "x"}, {"axes": {"y": ["", "b"]}}):
+    for junk in (None, {}, {"mode": "spiral"}, {"mode": ["argument"]}, {"axes": {"x": ["only one"]}}, {"axes": "x"},
+                 {"axes": {"y": ["", "b"]}}):
         assert Arrangement.of(junk) == Arrangement()
 
 
 def test_named_axes_survive_save_and_load(tmp_path):
     doc = load_project(SAMPLES / "vacation.imap")
-    doc.placements[2].basis = Arrangement("semantic", ("budget", "luxury"), ("indoors", "outdoors")).stamp(doc.placements[2].basis)
+    arrangement = Arrangement("semantic", ("budget", "luxury"), ("indoors", "outdoors"))
+    doc.placements[2].basis = arrangement.stamp(doc.placements[2].basis)
     save_project(doc, tmp_path / "axes.imap")
     again = load_project(tmp_path / "axes.imap")
     assert Arrangement.of(again.placements[2].basis).titles() == ("budget ← → luxury", "indoors ← → outdoors")
@@ -82,7 +85,7 @@ def _argument_doc() -> MapDocument:
     return doc
 
 
-def test_place_lays_out_arguments_named_axes_and_pca():
+def test_place_lays_out_arguments_named_axes_and_pca(basis_places):
     doc = _argument_doc()
     ids = doc.note_ids
     X = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
@@ -95,8 +98,7 @@ def test_place_lays_out_arguments_named_axes_and_pca():
     order = np.argsort(X[:, 1] - X[:, 0])  # the further towards "high", the further right
     assert list(np.argsort(named.coords[:, 0])) == list(order)
     np.testing.assert_allclose(np.abs(named.coords).max(axis=0), SPAN, rtol=1e-5)  # each axis spans the map
-    from instructor_map.core.pca import project
-    np.testing.assert_allclose(project(X, named.basis), named.coords, atol=1e-3)
+    np.testing.assert_allclose(basis_places(X, named.basis), named.coords, atol=1e-3)  # the basis is the map
     assert Arrangement.of(named.basis).x == ("low", "high")
 
     plain = arrange(Arrangement(), X, ids, {}, doc)
@@ -132,7 +134,8 @@ def test_earlier_places_are_aligned_to_the_map_and_keep_pins(bundled_encoder):
     assert same["v01"] == (123.0, 45.0)
     moved = analysis.movement(same, snap.shown)
     assert np.median(list(moved.values())) < 5.0  # the same task lands where the map is
-    budget = queries.earlier_places(snap, bundled_encoder, memo, "Represent the travel note for planning the trip by budget: ")
+    by_budget = "Represent the travel note for planning the trip by budget: "
+    budget = queries.earlier_places(snap, bundled_encoder, memo, by_budget)
     assert set(budget) == set(doc.notes) and budget["v01"] == (123.0, 45.0)
     assert analysis.moved_most(budget, snap.shown)[0][1] > 5.0
 

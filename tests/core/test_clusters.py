@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from instructor_map.core.clusters import cluster, keyword_labels, match_clusters, recluster, renumber
+from instructor_map.core.clusters import cluster, keyword_labels, match_clusters, recluster
 from instructor_map.core.errors import InputError
 
 TOPICS = [
@@ -91,8 +91,17 @@ def test_match_follows_members_not_numbers():
     mixed = {"a": 0, "d": 0, "b": 1, "e": 1, "c": 2, "f": 2}  # every new cluster shares a third at most
     assert match_clusters(old, mixed) == {}
     assert match_clusters({}, swapped) == {}
-    assert renumber(old, {**swapped, "z": 2}) == {0: 1, 1: 0, 2: 2}
-    assert renumber(old, {"a": 3, "b": 3, "c": 3, "d": 4}) == {3: 0, 4: 1}
+
+
+def test_a_continued_cluster_keeps_its_number_and_a_new_one_takes_the_lowest_free():
+    X, texts, truth = topical_notes()
+    ids = [f"n{i}" for i in range(len(X))]
+    old = {i: 2 if t == 0 else 0 for i, t in zip(ids, truth) if t < 2}  # only beach (2) and ski (0) clustered
+    clusters, names, renamed = recluster(X, ids, texts, old, {0: "Ski", 2: "Beach"}, set(), k=4)
+    by_topic = [{clusters[i] for i, t in zip(ids, truth) if t == topic} for topic in range(len(TOPICS))]
+    assert by_topic == [{2}, {0}, {1}, {3}]  # museums come before forests in note order, so they get 1
+    assert set(names) == {0, 1, 2, 3} and renamed == set()
+    assert names[2].split(" · ")[0] in TOPICS[0] and names[0] != "Ski"  # names nobody typed are made afresh
 
 
 def test_reclustering_keeps_numbers_and_typed_names():

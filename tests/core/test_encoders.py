@@ -29,7 +29,8 @@ def _load_state(folder):
 
 
 def reference_instructor(folder, instruction, texts):
-    """DESIGN.md steps 1-5, written from the spec with no code shared with the product."""
+    """The INSTRUCTOR steps (instruction + text through T5, mean pooling without the instruction's tokens, Dense,
+    L2 norm), written from the paper's description with no code shared with the product."""
     from transformers import AutoTokenizer, T5Config, T5EncoderModel
 
     tok = AutoTokenizer.from_pretrained(str(folder))
@@ -94,7 +95,8 @@ def test_batching_order_and_progress_do_not_change_results(tiny_checkpoint):
 def test_cancel_between_batches_returns_none(tiny_checkpoint):
     encoder = Encoder.load(str(tiny_checkpoint), batch_size=1)
     calls = []
-    result = encoder.encode(TEXTS, INSTRUCTION, on_batch=lambda i, v: calls.append(i), cancelled=lambda: len(calls) >= 2)
+    result = encoder.encode(TEXTS, INSTRUCTION, on_batch=lambda i, v: calls.append(i),
+                            cancelled=lambda: len(calls) >= 2)
     assert result is None and len(calls) == 2
 
 
@@ -143,7 +145,10 @@ def test_bundled_instruction_is_left_out_of_pooling(bundled_encoder, monkeypatch
     texts = ["Sunny beach with warm sand", "Skiing down snowy slopes", "Museum of modern art", "Cheap hostel",
              "Family resort with kids club and pool", "Hiking in the mountains", "Street food tour"]
     instruction = "Represent the travel destination for planning a vacation: "
-    spread = lambda v: np.ptp((v @ v.T)[np.triu_indices(len(texts), 1)])
+
+    def spread(v):
+        return np.ptp((v @ v.T)[np.triu_indices(len(texts), 1)])
+
     left_out = bundled_encoder.encode(texts, instruction)
     monkeypatch.setattr(bundled_encoder, "instruction_length", lambda instruction: 0)
     pooled = bundled_encoder.encode(texts, instruction)
@@ -169,13 +174,10 @@ def test_folder_without_weights_is_refused(tiny_checkpoint, tmp_path):
         resolve_model(str(broken))
 
 
-def test_default_model_falls_back_to_bundled_offline_quickly():
-    import time
-
-    start = time.monotonic()
+@pytest.mark.timeout(60)
+def test_default_model_falls_back_to_bundled_offline():
     spec = resolve_model(None)
-    assert time.monotonic() - start < 10
-    assert spec.model_id == "bundled" and "not instruction-tuned" in spec.message
+    assert spec.model_id == "bundled" and spec.kind == "sentence" and "not instruction-tuned" in spec.message
 
 
 def test_unknown_hub_id_offline_is_a_clear_error():

@@ -5,6 +5,7 @@ Every test prints how many trials it ran. IMAP_KILL_TRIALS sets the number of ki
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import io
 import json
@@ -23,7 +24,6 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from limits import time_limit
 
 import instructor_map
 from instructor_map.core.commands import AddNotes, CommandStack
@@ -71,7 +71,7 @@ def refused(path, *words) -> str:
 # ---- kill -9 during save ---------------------------------------------------------------------------------
 KILL_NOTES, KILL_DIMS = 3000, 384
 SAVER = r"""
-import os, sys, time
+import os, sys
 from instructor_map.core.project_file import load_project, save_project
 
 target, a_path, b_path = sys.argv[1:4]
@@ -87,9 +87,8 @@ for line in sys.stdin:  # one line per trial: the version to save first; then th
         for i in range(1000):
             if os.getppid() != server:  # the test is gone: stop
                 break
-            start = time.perf_counter()
             save_project(versions[order[i % 2]], target)
-            print(f"saved {order[i % 2]} {time.perf_counter() - start:.4f}", flush=True)
+            print(f"saved {order[i % 2]}", flush=True)
         os._exit(0)
     os.waitpid(pid, 0)
     print("reaped", flush=True)
@@ -112,6 +111,7 @@ def kill_version(label: str) -> MapDocument:
 
 
 @posix_only
+@pytest.mark.timeout(60 + 3 * KILL_TRIALS)
 def test_kill_9_during_save_leaves_the_old_or_the_new_project(tmp_path):
     versions = {label: kill_version(label) for label in "AB"}
     (tmp_path / "versions").mkdir()
@@ -133,49 +133,46 @@ def test_kill_9_during_save_leaves_the_old_or_the_new_project(tmp_path):
 
     rng = random.Random(2024)
     counts = {"old": 0, "new": 0}
-    saves: list[float] = []
+    saves = 0
     current, leftovers = "A", 0
     server = subprocess.Popen([sys.executable, "-c", SAVER, str(target), *(str(tmp_path / "versions" / f"{x}.imap")
                                                                              for x in "AB")],
                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
     try:
-        with time_limit(30 + 1.5 * KILL_TRIALS, f"{KILL_TRIALS} killed saves"):
-            assert server.stdout.readline().strip() == "ready"
-            for _ in range(KILL_TRIALS):
-                first = "B" if current == "A" else "A"
-                server.stdin.write(first + "\n")
-                server.stdin.flush()
-                line = server.stdout.readline()
-                assert line.startswith("saving "), f"the saving process said {line!r}"
-                pid = line.split()[1]
-                time.sleep(rng.uniform(0, 0.3))
-                os.kill(int(pid), signal.SIGKILL)
-                reported = current
-                while (line := server.stdout.readline().strip()) != "reaped":
-                    assert line.startswith("saved "), line
-                    reported = line.split()[1]
-                    saves.append(float(line.split()[2]))
-                found = which(load_project(target))
-                counts["old" if found == reported else "new"] += 1  # "new": killed after the replace
-                current = found
-                now = len(temp_files())
-                assert now - leftovers <= 1, "one killed save left more than one temporary file"
-                leftovers = now
+        assert server.stdout.readline().strip() == "ready"
+        for _ in range(KILL_TRIALS):
+            first = "B" if current == "A" else "A"
+            server.stdin.write(first + "\n")
+            server.stdin.flush()
+            line = server.stdout.readline()
+            assert line.startswith("saving "), f"the saving process said {line!r}"
+            pid = line.split()[1]
+            time.sleep(rng.uniform(0, 0.3))  # the kill lands at a random moment of a save
+            os.kill(int(pid), signal.SIGKILL)
+            reported = current
+            while (line := server.stdout.readline().strip()) != "reaped":
+                assert line.startswith("saved "), line
+                reported = line.split()[1]
+                saves += 1
+            found = which(load_project(target))
+            counts["old" if found == reported else "new"] += 1  # "new": killed after the replace
+            current = found
+            now = len(temp_files())
+            assert now - leftovers <= 1, "one killed save left more than one temporary file"
+            leftovers = now
     finally:
         server.stdin.close()
         server.kill()
         server.wait()
     assert recovery_for(target) is None  # a leftover temporary file is never offered as recovered work
     for temp in temp_files():  # opened by hand, what a killed save left is a project or one clear error
-        try:
+        with contextlib.suppress(InputError):
             load_project(temp)
-        except InputError:
-            pass
     save_project(versions["B"], target)  # and does not stand in the way of the next save
     assert which(load_project(target)) == "B"
     print(f"kill -9 during save: {KILL_TRIALS} trials, {KILL_TRIALS} loaded "
           f"({counts['old']} old, {counts['new']} new); "
-          f"{len(saves)} saves completed between kills, {1000 * float(np.median(saves or [0])):.0f} ms median; "
+          f"{saves} saves completed between kills; "
           f"{leftovers} temporary files left by killed saves")
     assert counts["old"] + counts["new"] == KILL_TRIALS
 
@@ -368,45 +365,38 @@ def test_a_one_megabyte_note_imports_embeds_with_truncation_saves_and_loads(tmp_
 HUNDRED_K = 100_000
 
 
+# speed is for tests/perf to measure; here work that blows up (quadratic in the notes, say) hits the timeout
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("suffix", [".txt", ".csv"])
-def test_a_hundred_thousand_one_word_notes_import_quickly(tmp_path, suffix):
+def test_a_hundred_thousand_one_word_notes_import_whole(tmp_path, suffix):
     words = [f"w{i}" for i in range(HUNDRED_K)]
     path = tmp_path / f"words{suffix}"
     path.write_text("\n\n".join(words) if suffix == ".txt" else "text\n" + "\n".join(words), encoding="utf-8")
-    start = time.perf_counter()
-    with time_limit(10, f"importing {HUNDRED_K} notes from {suffix}"):
-        result = import_file(path)
-    took = time.perf_counter() - start
+    result = import_file(path)
     assert [n.text for n in result.notes] == words
-    print(f"{HUNDRED_K} one-word notes from {suffix}: 1 trial, imported in {took:.2f} s")
+    print(f"{HUNDRED_K} one-word notes from {suffix}: 1 trial, imported whole")
 
 
-def test_a_hundred_thousand_notes_enter_a_map_and_undo_quickly():
+@pytest.mark.timeout(120)
+def test_a_hundred_thousand_notes_enter_a_map_and_undo():
     notes = [Note(f"n{i}", f"w{i}") for i in range(HUNDRED_K)]
     stack = CommandStack(MapDocument())
-    start = time.perf_counter()
-    with time_limit(10, f"adding {HUNDRED_K} imported notes to a map and undoing it"):
-        stack.push(AddNotes(notes))
-        assert len(stack.doc.notes) == HUNDRED_K
-        stack.undo()
+    stack.push(AddNotes(notes))
+    assert len(stack.doc.notes) == HUNDRED_K
+    stack.undo()
     assert not stack.doc.notes
-    print(f"{HUNDRED_K} notes into a map and back out: 1 trial, {time.perf_counter() - start:.2f} s")
+    print(f"{HUNDRED_K} notes into a map and back out: 1 trial")
 
 
-def test_a_project_of_a_hundred_thousand_notes_saves_and_loads_quickly(tmp_path):
+@pytest.mark.timeout(120)
+def test_a_project_of_a_hundred_thousand_notes_saves_and_loads(tmp_path):
     doc = MapDocument(instruction="Represent the word: ")
     doc.notes = {f"n{i}": Note(f"n{i}", f"w{i}") for i in range(HUNDRED_K)}
     path = tmp_path / "words.imap"
-    with time_limit(10, f"saving {HUNDRED_K} notes"):
-        start = time.perf_counter()
-        save_project(doc, path)
-        saving = time.perf_counter() - start
-    with time_limit(10, f"loading {HUNDRED_K} notes"):
-        start = time.perf_counter()
-        again = load_project(path)
-        loading = time.perf_counter() - start
-    assert again.texts() == doc.texts()
-    print(f"project of {HUNDRED_K} notes: 1 trial, saved in {saving:.2f} s, loaded in {loading:.2f} s")
+    save_project(doc, path)
+    again = load_project(path)
+    assert again.texts() == doc.texts() and again.note_ids == doc.note_ids
+    print(f"project of {HUNDRED_K} notes: 1 trial, saved and loaded unchanged")
 
 
 EMPTY_NOTES = {
@@ -552,7 +542,10 @@ def test_product_code_never_unpickles_evaluates_or_trusts_remote_code():
             if isinstance(func, ast.Name) and func.id in UNSAFE_CALLS:
                 problems.append(f"{where}:{node.lineno}: calls {func.id}()")
             keywords = {k.arg: k.value for k in node.keywords}
-            flag = lambda key: isinstance(keywords.get(key), ast.Constant) and keywords[key].value  # noqa: E731
+
+            def flag(key, keywords=keywords):
+                return isinstance(keywords.get(key), ast.Constant) and keywords[key].value
+
             if "trust_remote_code" in keywords and flag("trust_remote_code") is not False:
                 problems.append(f"{where}:{node.lineno}: trust_remote_code is not False")
             dotted = ast.unparse(func)
