@@ -7,10 +7,12 @@ import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QVector3D, QVector4D
+from PySide6.QtGui import QColor, QFont, QVector3D
 
-from instructor_map.app.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
-from instructor_map.core.document import MapDocument, Note, short_label
+from instructor_map.app.labels3d import FADED_TEXT, TEXT, Label3D, ShownLabel3D, cull
+from instructor_map.app.pg_shim import own_shader_programs
+from instructor_map.core.document import MapDocument, short_label
+from instructor_map.paint.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
 
 POINT_SIZE = 10.0
 SELECTED_SIZE = 15.0
@@ -19,10 +21,7 @@ CLICK_SLOP = 4  # a press and release closer than this is a click, not a drag
 LABEL_ALL = 150  # up to this many notes, every note is labelled
 LABEL_NEAREST = 100  # beyond it: the selection plus this many notes nearest the camera centre
 LABEL_CHARS = 32
-LABEL_GAP = 9.0  # pixels between a point and its label
 FADED_ALPHA = 0.15
-TEXT = QColor("#262626")
-FADED_TEXT = QColor(38, 38, 38, 55)
 GRID = (0, 0, 0, 22)
 DASHES = 7  # dashes on an "opposes" link
 # Alpha blending without a depth test: later items draw on top (grid, links, points, labels),
@@ -36,52 +35,8 @@ OVERLAY = {
 SHADED = (gl.GLScatterPlotItem, gl.GLLinePlotItem)  # item classes that cache a compiled shader program
 
 
-def label_text(note: Note) -> str:
-    return short_label(note, LABEL_CHARS)
-
-
 def _rgba(color: str) -> tuple[float, float, float, float]:
     return QColor(color).getRgbF()
-
-
-class _Label(gl.GLTextItem):
-    """A note's label, just right of its point, with a halo; skipped when behind the camera or culled."""
-
-    def __init__(self, **kwds):
-        super().__init__(**kwds)
-        self.rank = 0  # lower ranks win when labels overlap
-        self.box = (0.0, 0.0)  # width and height in pixels
-        self.culled = False
-
-    def place(self, pos: np.ndarray, text: str, color: QColor, font: QFont, rank: int) -> None:
-        metrics = QFontMetricsF(font)
-        self.rank = rank
-        self.box = (metrics.horizontalAdvance(text), metrics.ascent())  # lines may touch, not cross
-        self.setData(pos=pos, text=text, color=color, font=font)
-        self.setVisible(True)
-
-    def paint(self):
-        if not self.text or self.culled:
-            return
-        clip = self.mvpMatrix().map(QVector4D(*map(float, self.pos), 1.0))
-        if clip.w() <= 1e-9:
-            return
-        view = self.view()
-        x = (clip.x() / clip.w() + 1.0) * 0.5 * view.width()
-        y = (1.0 - clip.y() / clip.w()) * 0.5 * view.height()
-        metrics = QFontMetricsF(self.font)
-        path = QPainterPath()
-        path.addText(QPointF(x + LABEL_GAP, y + (metrics.ascent() - metrics.descent()) / 2.0), self.font, self.text)
-        self.setupGLState()
-        painter = QPainter(view)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        halo = QColor(BACKGROUND)
-        halo.setAlphaF(0.85 * self.color.alphaF())
-        pen = QPen(halo, 3.0)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.strokePath(path, pen)  # a halo keeps text legible over lines and grid
-        painter.fillPath(path, self.color)
-        painter.end()
 
 
 class MapView3D(gl.GLViewWidget):
@@ -120,7 +75,7 @@ class MapView3D(gl.GLViewWidget):
         self._scatter = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
         self._scatter.setVisible(False)
         self.addItem(self._scatter)
-        self._labels: list[_Label] = []
+        self._labels: list[Label3D] = []
         self._programs: dict[type, object] = {}
 
     def initializeGL(self):
@@ -133,18 +88,9 @@ class MapView3D(gl.GLViewWidget):
             self.fit_all()
 
     def paintGL(self):
-        # pyqtgraph 0.14 keeps one shader program per item class, compiled in whichever GL context came first
-        # (pyqtgraph issue 3455); lend the classes this view's own programs while it paints.
         self._cull_labels()
-        lent = {cls: cls._shaderProgram for cls in SHADED}
-        for cls in SHADED:
-            cls._shaderProgram = self._programs.get(cls)
-        try:
+        with own_shader_programs(self._programs, SHADED):  # this view's GL context's own
             super().paintGL()
-        finally:
-            for cls, program in lent.items():
-                self._programs[cls] = cls._shaderProgram
-                cls._shaderProgram = program
 
     # ---- public API ------------------------------------------------------------------------------------
     def set_document(self, doc: MapDocument | None) -> None:
@@ -189,7 +135,7 @@ class MapView3D(gl.GLViewWidget):
         lo, hi = self._pos.min(axis=0), self._pos.max(axis=0)
         centre = (lo + hi) / 2.0
         radius = float(np.linalg.norm(self._pos - centre, axis=1).max()) or 1.0
-        half_w = math.radians(self.opts["fov"]) / 2.0
+        half_w = math.radians(self.cameraParams()["fov"]) / 2.0
         half_h = math.atan(math.tan(half_w) * self.height() / max(self.width(), 1))
         distance = 1.1 * radius / math.sin(min(half_w, half_h))
         self.setCameraPosition(pos=QVector3D(*map(float, centre)), distance=distance)
@@ -221,6 +167,32 @@ class MapView3D(gl.GLViewWidget):
         dist[~np.isfinite(dist)] = np.inf
         row = int(np.argmin(dist))
         return self._ids[row] if dist[row] <= PICK_RADIUS else None
+
+    # ---- read: what the view shows ---------------------------------------------------------------------
+    def note_ids(self) -> list[str]:
+        """The notes drawn (those with a 3D place), in document order."""
+        return list(self._ids)
+
+    def places(self) -> dict[str, tuple[float, float, float]]:
+        """Each drawn note's place in the scene."""
+        return {i: (float(x), float(y), float(z)) for i, (x, y, z) in zip(self._ids, self._pos.tolist())}
+
+    def note_pixel(self, note_id: str) -> QPointF | None:
+        """The widget pixel (logical) where the note's point is drawn; None when it is not drawn or is behind
+        the camera."""
+        if note_id not in self._ids:
+            return None
+        x, y = self.project(self._pos[self._ids.index(note_id)])[0]
+        return QPointF(x, y) if np.isfinite(x) else None
+
+    def highlight(self) -> set[str] | None:
+        """The notes drawn plainly while the others fade; None when none fade."""
+        return None if self._highlight is None else set(self._highlight)
+
+    def shown_labels(self) -> list[ShownLabel3D]:
+        """The labels placed beside points (all of a small map's, else the selection's and those nearest the
+        camera centre), with whether the last paint left each out for overlapping."""
+        return [ShownLabel3D(label.note_id, label.text, label.culled) for label in self._labels if label.visible()]
 
     # ---- drawing ---------------------------------------------------------------------------------------
     def _alphas(self) -> np.ndarray:
@@ -278,14 +250,15 @@ class MapView3D(gl.GLViewWidget):
         n = len(self._ids)
         if n <= LABEL_ALL:
             return np.arange(n)
-        centre = np.array([self.opts["center"].x(), self.opts["center"].y(), self.opts["center"].z()])
+        at = self.cameraParams()["center"]
+        centre = np.array([at.x(), at.y(), at.z()])
         nearest = np.argsort(np.linalg.norm(self._pos - centre, axis=1))[:LABEL_NEAREST]
         return np.union1d(nearest, np.flatnonzero(selected))
 
     def _draw_labels(self, alphas: np.ndarray, selected: np.ndarray) -> None:
         rows = self._label_rows(selected)
         while len(self._labels) < len(rows):
-            label = _Label(font=self._font, glOptions=OVERLAY)
+            label = Label3D(font=self._font, glOptions=OVERLAY)
             label.setDepthValue(10)
             self._labels.append(label)
             self.addItem(label)
@@ -293,7 +266,8 @@ class MapView3D(gl.GLViewWidget):
         bold.setBold(True)
         for label, row in zip(self._labels, rows):
             faded = alphas[row] < 1.0
-            label.place(self._pos[row].astype(float), label_text(self._doc.notes[self._ids[row]]),
+            note_id = self._ids[row]
+            label.place(note_id, self._pos[row].astype(float), short_label(self._doc.notes[note_id], LABEL_CHARS),
                         FADED_TEXT if faded else TEXT, bold if selected[row] else self._font,
                         rank=0 if selected[row] else 2 if faded else 1)
         for label in self._labels[len(rows):]:
@@ -305,22 +279,8 @@ class MapView3D(gl.GLViewWidget):
         if not labels:
             return
         pos = np.array([label.pos for label in labels], dtype=np.float64)
-        xy = self.project(pos)
         cam = self.cameraPosition()
-        eye = np.array([cam.x(), cam.y(), cam.z()])
-        depth = np.linalg.norm(pos - eye, axis=1)
-        placed = np.empty((len(labels), 4))
-        count = 0
-        for k in np.lexsort((depth, [label.rank for label in labels])):
-            label, (x, y) = labels[k], xy[k]
-            width, height = label.box
-            box = (x + LABEL_GAP, y - height / 2, x + LABEL_GAP + width, y + height / 2)
-            mine = placed[:count]
-            label.culled = not np.isfinite(x) or bool(np.any(
-                (mine[:, 0] < box[2]) & (mine[:, 2] > box[0]) & (mine[:, 1] < box[3]) & (mine[:, 3] > box[1])))
-            if not label.culled:
-                placed[count] = box
-                count += 1
+        cull(labels, self.project(pos), np.linalg.norm(pos - np.array([cam.x(), cam.y(), cam.z()]), axis=1))
 
     def _update_grid(self) -> None:
         """A faint floor under the points, sized to them, for a sense of depth."""

@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, Signal
-from PySide6.QtGui import QColor, QFont, QPolygonF
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsPolygonItem
-from scipy.spatial import ConvexHull, QhullError
 
-from instructor_map.app.palette import cluster_color
+from instructor_map.app.pg_shim import text_size
 from instructor_map.core.document import MapDocument
+from instructor_map.core.hull import core_hull
+from instructor_map.paint.regions import NAME_FILL, cluster_name, grown_polygon, name_color, region_color
 
 Z_HULLS, Z_NAMES = -20, 40
-HULL_ALPHA, NAME_ALPHA = 30, 235
 
 
 class _Name(pg.TextItem):
     def __init__(self, overlay: ClusterOverlay):
-        super().__init__(anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 200))
+        super().__init__(anchor=(0.5, 0.5), fill=pg.mkBrush(NAME_FILL))
         self.overlay, self.cluster = overlay, -1
         self.setToolTip("Double-click to rename this cluster")
 
@@ -61,7 +61,7 @@ class ClusterOverlay(QObject):
             self.hulls[cluster].show()
             name = self.names.get(cluster) or self._new_name(cluster)
             name.show()
-            name.setText(doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}"))
+            name.setText(cluster_name(doc, cluster))
             centre = points.mean(axis=0)
             name.setPos(float(centre[0]), float(centre[1]))
             self._members[cluster] = rows, centre
@@ -79,9 +79,18 @@ class ClusterOverlay(QObject):
         out = []
         for name in self.names.values():
             if name.isVisible():
-                box = name.textItem.boundingRect()
-                out.append((name.pos().x(), name.pos().y(), box.width(), box.height()))
+                out.append((name.pos().x(), name.pos().y(), *text_size(name)))
         return out
+
+    def names_shown(self) -> dict[int, tuple[str, float, float]]:
+        """Cluster -> (its name, x, y of the name's centre on the map) for each name shown."""
+        return {cluster: (name.toPlainText(), name.pos().x(), name.pos().y())
+                for cluster, name in self.names.items() if name.isVisible()}
+
+    def regions_shown(self) -> dict[int, tuple[float, float]]:
+        """Cluster -> how far its region has moved (map units) since it was shaped, for each region shown: it
+        moves along with its notes during a glide and is reshaped, unmoved, when the glide ends."""
+        return {cluster: (hull.pos().x(), hull.pos().y()) for cluster, hull in self.hulls.items() if hull.isVisible()}
 
     def hide(self) -> None:
         """Hide the regions and names until the next update."""
@@ -92,10 +101,8 @@ class ClusterOverlay(QObject):
     def _new_name(self, cluster: int) -> _Name:
         name = _Name(self)
         name.cluster = cluster
-        color = QColor(cluster_color(cluster)).darker(150)
-        color.setAlpha(NAME_ALPHA)
-        name.setColor(color)
-        name.textItem.setFont(self.font)
+        name.setColor(name_color(cluster))
+        name.setFont(self.font)
         name.setZValue(Z_NAMES)
         self.vb.addItem(name)
         self.names[cluster] = name
@@ -105,23 +112,9 @@ class ClusterOverlay(QObject):
         item = self.hulls.get(cluster)
         if item is None:
             item = QGraphicsPolygonItem()
-            fill = QColor(cluster_color(cluster))
-            fill.setAlpha(HULL_ALPHA)
-            item.setBrush(fill)
+            item.setBrush(region_color(cluster))
             item.setPen(pg.mkPen(None))
             item.setZValue(Z_HULLS)
             self.vb.addItem(item)
             self.hulls[cluster] = item
-        # the cluster's core: its outliers would stretch the region over its neighbours
-        distance = np.linalg.norm(points - points.mean(axis=0), axis=1)
-        points = points[distance <= np.percentile(distance, 75)] if len(points) >= 6 else points
-        corners = points
-        if len(points) >= 3:
-            try:
-                corners = points[ConvexHull(points).vertices]
-            except QhullError:  # all on a line
-                corners = points
-        centre = corners.mean(axis=0)
-        pad = 0.04 * max(float(np.ptp(points, axis=0).max()), 1.0) + 2.0
-        grown = centre + (corners - centre) * 1.08 + np.sign(corners - centre) * pad
-        item.setPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in grown]))
+        item.setPolygon(grown_polygon(core_hull(points)))

@@ -8,13 +8,18 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsObject
 
-TEXT = QColor("#2b2b2b")
+from instructor_map.app.pg_shim import view_transform
+from instructor_map.paint import palette
+from instructor_map.paint.marks import LABEL_SPOTS
+
+TEXT = QColor(palette.TEXT)
 FADED_TEXT = QColor(43, 43, 43, 70)
 LABEL_FILL = QColor(251, 251, 248, 230)  # nearly opaque, so a label on top hides the one beneath cleanly
 PAD = 1  # pixels of fill around the text
@@ -23,9 +28,16 @@ LABEL_CAP = 200  # labels shown at most
 LABEL_CELL = (130, 18)  # pixels
 # where a label may go: (right or left, lifted by label heights, what it may cover: 1 nothing, 2 points);
 # the second half is tried for a selected note only
-_SPOTS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1))
-LABEL_SPOTS = tuple((side, lift, 1) for side, lift in _SPOTS) + tuple((side, lift, 2) for side, lift in _SPOTS)
+FIT_SPOTS = tuple((side, lift, 1) for side, lift in LABEL_SPOTS) + tuple((side, lift, 2) for side, lift in LABEL_SPOTS)
 GRID = 4  # pixels; labels are fitted on a grid of cells this size
+
+
+class ShownLabel(NamedTuple):
+    note_id: str
+    text: str
+    box: QRectF  # pixels of the view box
+    bold: bool  # a selected note's
+    faded: bool  # outside a search's hits
 
 
 class LabelLayer(QGraphicsObject):
@@ -74,7 +86,7 @@ class LabelLayer(QGraphicsObject):
     def rects(self, transform=None) -> list[tuple[int, QRectF]]:
         """(row, box in pixels) of every label shown; pixels of the view box unless `transform` (view to
         device) is given."""
-        t = transform if transform is not None else self.vb.childGroup.transform()
+        t = transform if transform is not None else view_transform(self.vb)
         out = []
         for row, side, lift, bold, _ in self.labels:
             if row >= len(self.pos):
@@ -131,7 +143,7 @@ def fit_labels(vb, pos: np.ndarray, ids: list[str], rows: dict[str, int], texts:
         note_id = ids[row]
         bold = note_id in chosen
         w, h = size(texts[row], bold)
-        for side, lift, limit in LABEL_SPOTS[: len(LABEL_SPOTS) if bold else len(LABEL_SPOTS) // 2]:
+        for side, lift, limit in FIT_SPOTS[: len(FIT_SPOTS) if bold else len(FIT_SPOTS) // 2]:
             left = sx[row] + gap if side > 0 else sx[row] - gap - w
             top = sy[row] + (lift - 0.5) * h
             if left < 0 or top < 0 or left + w > width or top + h > height:

@@ -7,7 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-from instructor_map.app.marks import ARROW_BOX, arrowheads
+from instructor_map.app.pg_shim import point_table
+from instructor_map.paint.marks import ARROW_BOX, arrowheads
 
 TRAIL = QColor(70, 95, 150, 120)
 GHOST_SIZE = 7  # pixels
@@ -43,7 +44,7 @@ class MovementOverlay:
 
     def shown(self) -> int:
         """How many arrows are drawn."""
-        return len(self.ghosts.data)
+        return len(point_table(self.ghosts))
 
 
 class LinkLabels:

@@ -8,43 +8,45 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from instructor_map.app.pg_shim import point_table, points_moved, points_restyled
+
 
 class Scatter(pg.ScatterPlotItem):
     def mouseClickEvent(self, ev):
         ev.ignore()  # the view box picks notes itself
 
+    @property
+    def table(self) -> np.ndarray:
+        """The drawn points: columns x, y, size, pen, brush and data (the note id), one row per point."""
+        return point_table(self)
+
     def shows(self, ids: list[str]) -> bool:
         """These notes are the points drawn, in this order."""
-        return len(self.data) == len(ids) and self.data["data"].tolist() == ids
+        data = point_table(self)
+        return len(data) == len(ids) and data["data"].tolist() == ids
 
     def looks_like(self, brushes, pens, sizes) -> bool:
         """The drawn points already have these brushes, pens and sizes."""
-        data = self.data
+        data = point_table(self)
         return np.array_equal(data["size"], sizes) and all(a is b for a, b in zip(data["brush"], brushes)) \
             and all(a is b for a, b in zip(data["pen"], pens))
 
     def move_points(self, pos: np.ndarray) -> None:
         """New places for the drawn points, (N, 2)."""
-        self.data["x"], self.data["y"] = pos[:, 0], pos[:, 1]
-        self.prepareGeometryChange()
-        self.informViewBoundsChanged()
-        self.bounds = [None, None]
-        self.invalidate()
+        data = point_table(self)
+        data["x"], data["y"] = pos[:, 0], pos[:, 1]
+        points_moved(self)
 
     def restyle(self, brushes: list, pens: list, sizes: np.ndarray) -> None:
         """New brushes, pens and sizes for the drawn points, one per point."""
-        data = self.data
+        data = point_table(self)
         brush_rows, brush_set = _distinct(brushes)
         pen_rows, pen_set = _distinct(pens)
         sizes_set, size_rows = np.unique(sizes, return_inverse=True)
         data["brush"], data["pen"], data["size"] = brush_set[brush_rows], pen_set[pen_rows], sizes
         style = (brush_rows * len(pen_set) + pen_rows) * len(sizes_set) + size_rows.ravel()
         _, first, inverse = np.unique(style, return_index=True, return_inverse=True)
-        looks = list(zip(*self._style(["symbol", "size", "pen", "brush"], data=data, idx=first)))
-        data["sourceRect"] = np.array(self.fragmentAtlas[looks], dtype=data["sourceRect"].dtype)[inverse.ravel()]
-        self._maybeRebuildAtlas()
-        self._updateMaxSpotSizes(data=data)
-        self.invalidate()
+        points_restyled(self, first, inverse.ravel())
 
 
 def _distinct(objects: list) -> tuple[np.ndarray, np.ndarray]:

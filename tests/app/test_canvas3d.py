@@ -7,9 +7,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QVector3D
 from PySide6.QtWidgets import QMainWindow
 
-from instructor_map.app.canvas3d import LABEL_ALL, LABEL_NEAREST, MapView3D, label_text
-from instructor_map.app.palette import BACKGROUND, SELECTED, cluster_color
+from instructor_map.app.canvas3d import LABEL_ALL, LABEL_CHARS, LABEL_NEAREST, MapView3D
+from instructor_map.app.pg_shim import key_timer
 from instructor_map.core.document import Link, MapDocument, Note
+from instructor_map.paint.palette import BACKGROUND, SELECTED, cluster_color
 
 SCREENSHOT = "/tmp/canvas3d.png"
 CENTRES = np.array([[-3.0, -1.5, 0.0], [3.0, -1.0, 1.5], [0.0, 3.0, -1.0]])
@@ -56,14 +57,18 @@ def make_view(qtbot, capfd):
 
     yield make
     for view in views:
-        assert not view.keyTimer.isActive()
+        assert not key_timer(view).isActive()
         view.close()
     assert "Error while drawing" not in capfd.readouterr().err  # pyqtgraph reports paint errors, never raises
 
 
 def pixel_of(view: MapView3D, note_id: str) -> QPoint:
-    x, y = view.project(np.array([view._doc.placements[3].position(note_id)]))[0]
-    return QPoint(round(x), round(y))
+    return view.note_pixel(note_id).toPoint()
+
+
+def labelled(view: MapView3D) -> set[str]:
+    """The texts of the labels placed beside points."""
+    return {label.text for label in view.shown_labels()}
 
 
 def frame(view: MapView3D) -> np.ndarray:
@@ -101,7 +106,7 @@ def test_renders_points_labels_and_screenshot(make_view):
 
 def test_all_points_in_view_after_fit(make_view):
     view = make_view(make_doc())
-    xy = view.project(view._pos)
+    xy = view.project(np.array(list(view.places().values())))
     assert np.isfinite(xy).all()
     assert (xy[:, 0] > 0).all() and (xy[:, 0] < view.width()).all()
     assert (xy[:, 1] > 0).all() and (xy[:, 1] < view.height()).all()
@@ -114,7 +119,7 @@ def test_fit_made_while_hidden_is_redone_at_the_shown_size(qtbot):
     view.resize(1000, 250)
     view.show()
     qtbot.waitExposed(view)
-    xy = view.project(view._pos)
+    xy = view.project(np.array(list(view.places().values())))
     assert (xy[:, 1] > 0).all() and (xy[:, 1] < view.height()).all()
 
 
@@ -148,12 +153,12 @@ def test_click_selects_ctrl_click_adds_empty_click_clears(make_view, qtbot):
 def test_drag_rotates_without_selecting(make_view, qtbot):
     view = make_view(make_doc())
     start = pixel_of(view, "c0n3")
-    azimuth = view.opts["azimuth"]
+    azimuth = view.cameraParams()["azimuth"]
     with qtbot.assertNotEmitted(view.selectionChanged):
         qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
         qtbot.mouseMove(view, start + QPoint(40, 10))
         qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start + QPoint(40, 10))
-    assert view.opts["azimuth"] != azimuth
+    assert view.cameraParams()["azimuth"] != azimuth
     assert view.selection() == []
 
 
@@ -166,9 +171,8 @@ def test_double_click_activates(make_view, qtbot):
 
 def test_set_selection_is_silent_and_drawn(make_view, qtbot):
     view = make_view(make_doc())
-    with qtbot.assertNotEmitted(view.selectionChanged):
+    with qtbot.assertNotEmitted(view.selectionChanged, wait=50):
         view.set_selection(["c2n1", "missing"])
-        qtbot.wait(50)
     assert view.selection() == ["c2n1"]
     p = pixel_of(view, "c2n1")
     img = frame(view)
@@ -195,9 +199,11 @@ def test_highlight_fades_the_rest(make_view):
     p = pixel_of(view, "c1n4")
     dpr = view.devicePixelRatioF()
     view.set_highlight({"c0n0"})
+    assert view.highlight() == {"c0n0"}
     faded = frame(view)[round(p.y() * dpr), round(p.x() * dpr)]
     assert not near(faded, cluster_color(1), tol=20)
     view.set_highlight(None)
+    assert view.highlight() is None
     assert near(frame(view)[round(p.y() * dpr), round(p.x() * dpr)], cluster_color(1), tol=20)
 
 
@@ -209,15 +215,16 @@ def test_overlapping_labels_are_culled(make_view):
     view = make_view(doc)
     view.set_selection(["b"])
     view.grabFramebuffer()
-    culled = {label.text for label in view._labels if label.visible() and label.culled}
-    assert culled == {"note a"}
+    culled = {label.note_id for label in view.shown_labels() if label.culled}
+    assert culled == {"a"} and labelled(view) == {"note a", "note b", "note c"}
 
 
 def test_unplaced_notes_are_not_drawn(make_view):
     doc = make_doc()
     doc.insert_note(Note("loose", "No place yet"))
     view = make_view(doc)
-    assert "loose" not in view._ids and len(view._ids) == 25
+    assert "loose" not in view.note_ids() and len(view.note_ids()) == 25
+    assert view.note_pixel("loose") is None and set(view.places()) == set(view.note_ids())
 
 
 @pytest.mark.parametrize("doc", [None, MapDocument()], ids=["none", "empty"])
@@ -239,9 +246,8 @@ def test_labels_level_of_detail(make_view):
     view = make_view(doc)
     far = max(doc.notes, key=lambda i: np.linalg.norm(doc.placements[3].position(i)))
     view.set_selection([far])
-    labelled = {label.text for label in view._labels if label.visible()}
-    assert len(labelled) == LABEL_NEAREST + 1
-    assert label_text(doc.notes[far]) in labelled
+    assert len(view.shown_labels()) == LABEL_NEAREST + 1
+    assert far in {label.note_id for label in view.shown_labels()}
 
 
 def test_nearest_labels_follow_the_camera_centre(make_view):
@@ -252,9 +258,9 @@ def test_nearest_labels_follow_the_camera_centre(make_view):
         doc.placements[3].positions[f"n{k}"] = tuple(rng.normal(0, 3, 3))
     view = make_view(doc)
     far = max(doc.notes, key=lambda i: np.linalg.norm(doc.placements[3].position(i)))
-    assert label_text(doc.notes[far]) not in {label.text for label in view._labels if label.visible()}
+    assert far not in {label.note_id for label in view.shown_labels()}
     view.setCameraPosition(pos=QVector3D(*doc.placements[3].position(far)))
-    assert label_text(doc.notes[far]) in {label.text for label in view._labels if label.visible()}
+    assert far in {label.note_id for label in view.shown_labels()}
 
 
 def test_moving_into_another_window_keeps_drawing(make_view, qtbot):
@@ -273,7 +279,12 @@ def test_moving_into_another_window_keeps_drawing(make_view, qtbot):
     window.deleteLater()
 
 
-def test_label_text():
-    assert label_text(Note("a", "body", title="Title")) == "Title"
-    long = label_text(Note("b", "A rather long note text\nthat goes on and on for a while"))
-    assert len(long) == 32 and long.endswith("…") and "\n" not in long
+def test_labels_show_the_title_else_the_start_of_the_text(make_view):
+    doc = MapDocument()
+    doc.insert_note(Note("a", "body", title="Title"))
+    doc.insert_note(Note("b", "A rather long note text\nthat goes on and on for a while"))
+    doc.placements[3].positions = {"a": (0.0, 0.0, 0.0), "b": (3.0, 1.0, 0.0)}
+    view = make_view(doc)
+    texts = {label.note_id: label.text for label in view.shown_labels()}
+    assert texts["a"] == "Title"
+    assert len(texts["b"]) == LABEL_CHARS and texts["b"].endswith("…") and "\n" not in texts["b"]

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from instructor_map.app.palette import BACKGROUND, cluster_color
-from instructor_map.app.render import paint_map, render_map
 from instructor_map.cli import main
 from instructor_map.core.document import Link, MapDocument, Note
 from instructor_map.core.project_file import load_project, save_project
+from instructor_map.paint.palette import BACKGROUND, cluster_color
+from instructor_map.paint.render import paint_map, render_map
 
 VACATION = Path(__file__).parents[2] / "assets" / "samples" / "vacation.imap"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -152,3 +152,10 @@ def test_other_formats_never_load_qt(tmp_path):
             "print(code, [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph'))])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split("\n")[0] == "0 []", done.stderr
+
+
+def test_image_export_needs_no_widgets_and_no_app():
+    code = ("import sys, instructor_map.paint.render; "
+            "print([m for m in sys.modules if m.startswith(('PySide6.QtWidgets', 'pyqtgraph', 'instructor_map.app'))])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr

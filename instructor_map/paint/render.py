@@ -1,7 +1,7 @@
 """The 2D map as a PNG or SVG file, painted with QPainter: no window, no widget, no screen.
 
 Painting text needs a QGuiApplication; the command line makes one on the offscreen platform when there is no
-display. Colours, pins and link styles are the app's own.
+display. Colours, symbols and cluster regions are the app canvas's own (palette, marks, regions).
 """
 from __future__ import annotations
 
@@ -10,40 +10,35 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QImage,
-    QPainter,
-    QPainterPath,
-    QPainterPathStroker,
-    QPen,
-    QPolygonF,
-)
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtSvg import QSvgGenerator
-from scipy.spatial import ConvexHull, QhullError
 
-from instructor_map.app.palette import BACKGROUND, LINK_STYLES, cluster_color, note_color
-from instructor_map.core.document import MapDocument, Note, short_label
+from instructor_map.core.document import MapDocument, short_label
 from instructor_map.core.errors import InputError
+from instructor_map.core.hull import core_hull
 from instructor_map.core.project_file import atomic_write
+from instructor_map.paint.marks import (
+    ARROW_HALF,
+    ARROW_LEN,
+    LABEL_GAP,
+    LABEL_SPOTS,
+    PIN_REACH,
+    POINT_SIZE,
+    RIM,
+    draw_pins,
+)
+from instructor_map.paint.palette import BACKGROUND, LINK_STYLES, PIN, TEXT, note_color
+from instructor_map.paint.regions import NAME_FILL, cluster_name, name_color, region_color, rounded_region
 
 FORMATS = ("png", "svg")
 SIZE = (1600, 1000)  # pixels
 SIZE_LIMITS = (200, 8000)  # pixels, each side
 TITLE_HEIGHT = 34
 MARGINS = (0.05, 0.04, 0.11, 0.04)  # left, top, right, bottom of the map area kept free of points; labels go right
-RADIUS = 6  # a point's radius, pixels
-RIM = RADIUS + 1.5
-LABEL_GAP = RIM + 2  # from a point's centre to its label
-LABEL_CHARS = 40
-LABEL_SPOTS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1))  # right or left, lifted by label heights
-ARROW_LEN, ARROW_HALF = 9.0, 4.0
+RADIUS = POINT_SIZE / 2  # a point's radius, pixels
 HULL_PAD = 16  # pixels a cluster's region reaches beyond its notes
-TEXT, QUIET, RULE, PIN = QColor("#2b2b2b"), QColor("#6b6b6b"), QColor("#e2e2dc"), QColor("#3d3d3d")
-LABEL_FILL, NAME_FILL = QColor(251, 251, 248, 220), QColor(255, 255, 255, 200)
-HULL_ALPHA, NAME_ALPHA = 30, 235
+QUIET, RULE = QColor("#6b6b6b"), QColor("#e2e2dc")
+LABEL_FILL = QColor(251, 251, 248, 220)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never drawn; XML could not hold most of them
 
 
@@ -97,10 +92,8 @@ def paint_map(painter: QPainter, doc: MapDocument, width: int, height: int) -> l
     for r, note_id in enumerate(ids):
         if doc.cluster_of(note_id) >= 0:
             clusters.setdefault(doc.cluster_of(note_id), []).append(r)
-    for cluster, rows in clusters.items():
-        fill = QColor(cluster_color(cluster))
-        fill.setAlpha(HULL_ALPHA)
-        painter.fillPath(_region(xy[rows]), fill)
+    for cluster, rows in clusters.items():  # a soft region around each cluster's core
+        painter.fillPath(rounded_region(core_hull(xy[rows]), HULL_PAD), region_color(cluster))
     links = [(row[ln.source], row[ln.target], ln.kind) for ln in doc.links.values()
              if ln.source in row and ln.target in row and ln.source != ln.target]
     ends = _draw_links(painter, xy, links)
@@ -109,7 +102,7 @@ def paint_map(painter: QPainter, doc: MapDocument, width: int, height: int) -> l
     points = _point_boxes(xy, pinned)
     names = _cluster_names(doc, clusters, xy, area, points)
     taken = np.vstack([points, *(box.getCoords() for _, box, _ in names)])
-    labels = _draw_labels(painter, [label_text(doc.notes[i]) for i in ids], xy, taken, area)
+    labels = _draw_labels(painter, [short_label(doc.notes[i]) for i in ids], xy, taken, area)
 
     _draw_arrows(painter, ends)
     painter.setPen(QPen(QColor("#ffffff"), 1))
@@ -117,20 +110,14 @@ def paint_map(painter: QPainter, doc: MapDocument, width: int, height: int) -> l
         painter.setBrush(QColor(note_color(doc, note_id)))
         painter.drawEllipse(QPointF(x, y), RADIUS, RADIUS)
     painter.setPen(Qt.NoPen)
-    painter.setBrush(PIN)
-    for x, y in xy[pinned]:  # a push-pin standing on the point
-        painter.drawEllipse(QPointF(x, y - RIM - 6), 3.2, 3.2)
-        painter.drawRect(QRectF(x - 0.7, y - RIM - 4, 1.4, 4.5))
+    painter.setBrush(QColor(PIN))
+    draw_pins(painter, xy[pinned])
     for text, box, color in names:
         painter.fillRect(box, NAME_FILL)
         painter.setFont(_font(14, bold=True))
         painter.setPen(color)
         painter.drawText(box, Qt.AlignCenter, text)
     return labels
-
-
-def label_text(note: Note) -> str:
-    return short_label(note, LABEL_CHARS)
 
 
 def _clean(text: str) -> str:
@@ -172,34 +159,13 @@ def _title(painter: QPainter, doc: MapDocument, width: int, placed: int) -> None
     room = width - 32 - metrics.horizontalAdvance(count) - 24
     task = " ".join(_clean(doc.instruction).split()) or "Instructor Map"
     painter.setFont(font)
-    painter.setPen(TEXT)
+    painter.setPen(QColor(TEXT))
     painter.drawText(QRectF(16, 0, room, TITLE_HEIGHT), Qt.AlignVCenter | Qt.AlignLeft,
                      metrics.elidedText(task, Qt.ElideRight, room))
     painter.setPen(QUIET)
     painter.drawText(QRectF(16, 0, width - 32, TITLE_HEIGHT), Qt.AlignVCenter | Qt.AlignRight, count)
     painter.setPen(QPen(RULE, 1))
     painter.drawLine(QPointF(0, TITLE_HEIGHT - 0.5), QPointF(width, TITLE_HEIGHT - 0.5))
-
-
-def _region(points: np.ndarray) -> QPainterPath:
-    """A soft region around a cluster's core (its outliers would stretch it over its neighbours)."""
-    distance = np.linalg.norm(points - points.mean(axis=0), axis=1)
-    core = points[distance <= np.percentile(distance, 75)] if len(points) >= 6 else points
-    try:
-        core = core[ConvexHull(core).vertices]
-    except (QhullError, ValueError):  # under three notes, or all on a line: the stroke alone makes the region
-        pass
-    path = QPainterPath()
-    if len(core) == 1:
-        path.addEllipse(QPointF(*core[0]), HULL_PAD, HULL_PAD)
-        return path
-    path.addPolygon(QPolygonF([QPointF(x, y) for x, y in core]))
-    path.closeSubpath()
-    stroker = QPainterPathStroker()
-    stroker.setWidth(2 * HULL_PAD)
-    stroker.setJoinStyle(Qt.RoundJoin)
-    stroker.setCapStyle(Qt.RoundCap)
-    return stroker.createStroke(path).united(path)
 
 
 def _draw_links(painter: QPainter, xy: np.ndarray, links: list[tuple[int, int, str]]) -> list[tuple]:
@@ -235,7 +201,7 @@ def _cluster_names(doc: MapDocument, clusters: dict[int, list[int]], xy: np.ndar
     metrics = QFontMetricsF(_font(14, bold=True))
     names, boxes = [], np.zeros((0, 4))
     for cluster, rows in clusters.items():
-        text = " ".join(_clean(doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}")).split())
+        text = " ".join(_clean(cluster_name(doc, cluster)).split())
         text = metrics.elidedText(text, Qt.ElideRight, area.width() / 3)
         w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 4
         (x, y), spots = xy[rows].mean(axis=0), []
@@ -248,9 +214,7 @@ def _cluster_names(doc: MapDocument, clusters: dict[int, list[int]], xy: np.ndar
         box = ([b for b in spots if not _overlaps(taken, b)] or [b for b in spots if not _overlaps(boxes, b)]
                or spots)[0]
         boxes = np.vstack([boxes, box.getCoords()])
-        color = QColor(cluster_color(cluster)).darker(150)
-        color.setAlpha(NAME_ALPHA)
-        names.append((text, box, color))
+        names.append((text, box, name_color(cluster)))
     return names
 
 
@@ -262,7 +226,7 @@ def _overlaps(taken: np.ndarray, box: QRectF) -> bool:
 
 def _point_boxes(xy: np.ndarray, pinned: np.ndarray) -> np.ndarray:
     """(left, top, right, bottom) of each point, with its pin."""
-    lift = np.where(pinned, 10.0, 0.0)
+    lift = np.where(pinned, float(PIN_REACH), 0.0)
     return np.column_stack([xy[:, 0] - RIM, xy[:, 1] - RIM - lift, xy[:, 0] + RIM, xy[:, 1] + RIM]).reshape(-1, 4)
 
 
@@ -277,7 +241,7 @@ def _draw_labels(painter: QPainter, texts: list[str], xy: np.ndarray, taken: np.
     taken = np.vstack([taken, np.zeros((len(texts), 4))])
     placed = []
     painter.setFont(font)
-    painter.setPen(TEXT)
+    painter.setPen(QColor(TEXT))
     for text, (x, y) in zip(texts, xy):
         w, h = metrics.horizontalAdvance(text) + 4, metrics.height() + 2
         for side, lift in LABEL_SPOTS:

@@ -1,4 +1,4 @@
-"""Colours of notes and links, shared by the 2D and 3D views."""
+"""Colours of notes, links and text, shared by the 2D and 3D views and the exported image. Pure Python."""
 from __future__ import annotations
 
 from instructor_map.core.document import MapDocument
@@ -14,6 +14,8 @@ LINK_STYLES = {  # kind -> (colour, dashed)
 }
 SELECTED = "#ff2d95"
 BACKGROUND = "#fbfbf8"
+TEXT = "#2b2b2b"  # note labels
+PIN = "#3d3d3d"
 
 
 def cluster_color(cluster: int) -> str:
