@@ -1,7 +1,11 @@
-"""The command line: embed, map, export and info drive the same core as the app; no subcommand opens the app."""
+"""The command line: embed, map, export and info drive the same core session and pipeline as the app.
+
+It never imports the app (instructor_map.launch starts the app when no command is given); PNG and SVG are drawn
+by instructor_map.paint, the painting the app's canvas shares."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -21,6 +25,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="instructor-map", description="Semantic maps of notes that follow the task you type.")
     p.add_argument("--version", action="version", version=f"instructor-map {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens, and tracebacks of failures")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     def model_args(q, what):
@@ -124,22 +129,24 @@ def _clusters_arg(value: str):
 
 
 def cmd_map(args) -> None:
-    from instructor_map.core.commands import AddNotes
-    from instructor_map.core.document import MapDocument
-    from instructor_map.core.pipeline import MapRequest, build_map
+    from instructor_map.core.pipeline import QuietState
     from instructor_map.core.project_file import save_project
+    from instructor_map.core.queries import QueryMemo
+    from instructor_map.core.session import Session
 
     _check_output(args)
     k = _clusters_arg(args.clusters)
     result = _import(args)
     encoder = _encoder(args)
-    doc = MapDocument(model=encoder.model_id, model_kind=encoder.kind)
-    doc.groups.update({g.id: g for g in result.groups})
-    AddNotes(result.notes, result.links, result.places).do(doc)
-    doc.set_instruction(args.instruction)
-    outcome = build_map(MapRequest.from_document(doc, clusters=k), encoder, doc.embeddings, progress=_progress)
+    session = Session()
+    session.set_instruction(args.instruction)
+    session.import_notes(result.notes, result.links, result.places, result.groups)
+    memo = QueryMemo()
+    outcome = session.run_map(encoder, k, QuietState(_progress),
+                              lambda poles: memo.vectors(encoder, args.instruction, poles))
     _warn_truncated(encoder)
-    outcome.apply(doc)
+    assert outcome is not None  # a QuietState never interrupts
+    doc = session.doc
     save_project(doc, args.output)
     layout = outcome.layouts[args.dims]
     variance = ", ".join(f"{v:.0%}" for v in layout.explained_variance_ratio)
@@ -165,7 +172,7 @@ def cmd_export(args) -> None:
     doc = load_project(args.project)
     if image:
         _gui_application()
-        from instructor_map.app.render import SIZE, render_map
+        from instructor_map.paint.render import SIZE, render_map
 
         render_map(doc, out, fmt, tuple(v if v is not None else d for v, d in zip((args.width, args.height), SIZE)))
     else:
@@ -196,21 +203,22 @@ def cmd_info(args) -> None:
         print(f"{key}: {value}")
 
 
+def _logging(verbose: bool) -> None:
+    """Warnings from the core on stderr as "instructor-map: ..."; with --verbose, everything, with tracebacks."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="instructor-map: %(message)s",
+                        stream=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-        if argv and not Path(argv[0]).exists():
-            _say(f"instructor-map: error: {argv[0]}: no such file, and not a command ({', '.join(COMMANDS)})")
-            return 2
-        from instructor_map.app.main import run
-
-        return run(argv[:1])
     try:
         args = _parser().parse_args(argv)
+        _logging(args.verbose)
         if args.command is None:
             raise InputError("choose a command: embed, map, export or info (see instructor-map --help)")
         {"embed": cmd_embed, "map": cmd_map, "export": cmd_export, "info": cmd_info}[args.command](args)
     except InputError as exc:
+        logging.getLogger(__name__).debug("refused", exc_info=True)
         _say(f"instructor-map: error: {exc}")
         return 2
     except OSError as exc:  # e.g. an output folder without write permission

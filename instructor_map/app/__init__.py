@@ -1,4 +1,4 @@
-"""The Qt shell over instructor_map.core: main window, 2D canvas, 3D view, worker thread, undo."""
+"""The Qt shell over instructor_map.core: the main window and its controllers, the 2D and 3D maps, the worker."""
 from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"  # beside the package in a checkout and in a bundle

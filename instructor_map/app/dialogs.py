@@ -5,7 +5,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 IMPORT_FILTER = "Notes (*.txt *.md *.markdown *.csv *.tsv *.json *.jsonl *.ndjson *.canvas);;All files (*)"
 PROJECT_FILTER = "Instructor Map projects (*.imap)"
-EXPORT_FILTER = "CSV (*.csv);;JSON (*.json);;JSON Canvas (*.canvas);;GraphML (*.graphml);;PNG image (*.png);;SVG image (*.svg)"
+EXPORT_FILTER = ("CSV (*.csv);;JSON (*.json);;JSON Canvas (*.canvas);;GraphML (*.graphml);;PNG image (*.png);;"
+                 "SVG image (*.svg)")
 
 
 def error(parent: QWidget, title: str, message: str) -> None:

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from instructor_map.app.canvas2d import label_text
-from instructor_map.core.document import MapDocument
+from instructor_map.core.document import MapDocument, short_label
+
+ROW_CHARS = 40  # of a note's label in a row
 
 SECTIONS = {  # name -> (title, how a score reads)
     "relevant": ("Most relevant to the task", "{:.2f}"),
@@ -46,7 +47,7 @@ class _Section(QWidget):
         self.tree.clear()
         for note_id, score in ranked:
             if note_id in doc.notes:
-                item = QTreeWidgetItem([label_text(doc.notes[note_id]), self.score_format.format(score)])
+                item = QTreeWidgetItem([short_label(doc.notes[note_id], ROW_CHARS), self.score_format.format(score)])
                 item.setData(0, Qt.UserRole, note_id)
                 item.setToolTip(0, doc.notes[note_id].text[:2000])
                 item.setTextAlignment(1, Qt.AlignRight | Qt.AlignVCenter)

@@ -23,7 +23,8 @@ class InstructionBar(QWidget):
         self.combo = QComboBox(editable=True)
         self.combo.setInsertPolicy(QComboBox.NoInsert)
         self.combo.setMinimumContentsLength(60)
-        self.combo.lineEdit().setPlaceholderText("Type the task, e.g. Represent the travel note for planning a beach trip: ")
+        self.combo.lineEdit().setPlaceholderText(
+            "Type the task, e.g. Represent the travel note for planning a beach trip: ")
         self.combo.lineEdit().returnPressed.connect(self._on_apply)
         self.combo.activated.connect(self._on_apply)
         templates = QToolButton(text="Templates", popupMode=QToolButton.InstantPopup)

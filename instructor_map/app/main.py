@@ -1,6 +1,7 @@
 """Starts the app: `instructor-map [FILE]`, `python -m instructor_map`, or the desktop entry."""
 from __future__ import annotations
 
+import logging
 import sys
 
 from instructor_map.app import ASSETS
@@ -13,6 +14,7 @@ def run(argv: list[str] | None = None) -> int:
     from instructor_map.app.main_window import MainWindow
 
     argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="instructor-map: %(message)s", stream=sys.stderr)
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Instructor Map")
     app.setOrganizationName("Instructor Map")
@@ -22,7 +24,7 @@ def run(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     if argv:
-        window.open_path(argv[0])
+        window.files.open_path(argv[0])
     return app.exec()
 
 

@@ -2,110 +2,101 @@
 retype or label links."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QColorDialog, QMenu
+from collections.abc import Callable
 
-from instructor_map.app.canvas2d import label_text
+from PySide6.QtWidgets import QColorDialog, QMenu, QWidget
+
+from instructor_map.app import dialogs
 from instructor_map.core import commands as cmds
-from instructor_map.core.document import LINK_KINDS, Group, Link, Note
+from instructor_map.core.document import LINK_KINDS, Group, Link, MapDocument, Note, short_label
+from instructor_map.core.session import Session
 
 MENU_CHARS = 28  # of a note's label in a menu
 MENU_LINKS = 20  # links listed in a note's menu
 
 
 class NoteActions:
-    def __init__(self, window):
-        self.w = window
+    """Each action asks what it needs (a dialog parented to `parent`) and pushes one command to the session.
+    `selection()` gives the selected notes, `dims()` the map shown (2 or 3)."""
+
+    def __init__(self, session: Session, parent: QWidget, selection: Callable[[], list[str]],
+                 dims: Callable[[], int]):
+        self.session, self.parent, self.selection, self.dims = session, parent, selection, dims
         self.link_kind = "supports"
-        canvas, panel = window.canvas, window.notes_panel
-        canvas.notesMoved.connect(lambda places: window.push(cmds.MoveNotes(2, places)))
-        canvas.noteActivated.connect(self.edit_text)
-        window.view3d.noteActivated.connect(self.edit_text)
-        canvas.contextMenuRequested.connect(self.context_menu)
-        canvas.linkRequested.connect(self.link)
-        canvas.clusters.renameRequested.connect(self.rename_cluster)
-        panel.addRequested.connect(self.add_note)
-        panel.editRequested.connect(self.edit_text)
-        panel.deleteRequested.connect(self.delete)
 
     @property
-    def doc(self):
-        return self.w.doc
+    def doc(self) -> MapDocument:
+        return self.session.doc
+
+    def push(self, command: cmds.Command) -> None:
+        self.session.push(command)
+
+    def move(self, dims: int, places: dict) -> None:
+        self.push(cmds.MoveNotes(dims, places))
 
     def edit_text(self, note_id: str) -> None:
-        from instructor_map.app import dialogs
-
-        text = dialogs.get_text(self.w, "Edit note", "Text:", self.doc.notes[note_id].text, multiline=True)
+        text = dialogs.get_text(self.parent, "Edit note", "Text:", self.doc.notes[note_id].text, multiline=True)
         if text is not None and text.strip() and text != self.doc.notes[note_id].text:
-            self.w.push(cmds.SetNoteField([note_id], "text", text.strip()))
+            self.push(cmds.SetNoteField([note_id], "text", text.strip()))
 
     def add_note(self) -> None:
-        from instructor_map.app import dialogs
-
-        text = dialogs.get_text(self.w, "Add note", "Text:", multiline=True)
+        text = dialogs.get_text(self.parent, "Add note", "Text:", multiline=True)
         if text and text.strip():
-            self.w.push(cmds.AddNotes([Note(self.doc.new_id(), text.strip())]))
+            self.push(cmds.AddNotes([Note(self.doc.new_id(), text.strip())]))
 
     def delete(self, ids=None) -> None:
-        ids = list(ids if ids is not None else self.w.selection())
+        ids = list(ids if ids is not None else self.selection())
         if ids:
-            self.w.push(cmds.DeleteNotes(ids))
+            self.push(cmds.DeleteNotes(ids))
 
     def set_pinned(self, ids, pinned: bool) -> None:
-        dims = 2 if self.w.tabs.currentIndex() == 0 else 3
-        self.w.push(cmds.SetPinned(dims, ids, pinned))
+        self.push(cmds.SetPinned(self.dims(), ids, pinned))
 
     def set_color(self, ids, color: str | None = None) -> None:
         if color is None:
-            chosen = QColorDialog.getColor(parent=self.w, title="Note colour")
+            chosen = QColorDialog.getColor(parent=self.parent, title="Note colour")
             if not chosen.isValid():
                 return
             color = chosen.name()
-        self.w.push(cmds.SetNoteField(ids, "color", color))
+        self.push(cmds.SetNoteField(ids, "color", color))
 
     def set_group(self, ids, name: str | None = None) -> None:
-        from instructor_map.app import dialogs
-
         if name is None:
-            name = dialogs.get_text(self.w, "Group", "Group name (empty to remove from group):")
+            name = dialogs.get_text(self.parent, "Group", "Group name (empty to remove from group):")
             if name is None:
                 return
         name = name.strip()
         if not name:
-            self.w.push(cmds.SetNoteField(ids, "group", ""))
+            self.push(cmds.SetNoteField(ids, "group", ""))
         elif (group := self.doc.group_by_name(name)) is not None:
-            self.w.push(cmds.SetNoteField(ids, "group", group.id))
+            self.push(cmds.SetNoteField(ids, "group", group.id))
         else:
-            self.w.push(cmds.AddGroup(Group(self.doc.new_id("g"), name), ids))
+            self.push(cmds.AddGroup(Group(self.doc.new_id("g"), name), ids))
 
     def rename_cluster(self, cluster: int, name: str | None = None) -> None:
-        from instructor_map.app import dialogs
-
         old = self.doc.cluster_labels.get(cluster, "")
         if name is None:
-            name = dialogs.get_text(self.w, "Rename cluster", "Name:", old)
+            name = dialogs.get_text(self.parent, "Rename cluster", "Name:", old)
         if name and name.strip() and name.strip() != old:
-            self.w.push(cmds.RenameCluster(cluster, name.strip()))
+            self.push(cmds.RenameCluster(cluster, name.strip()))
 
     def link(self, source: str, target: str, kind: str | None = None) -> None:
         if source != target:
-            self.w.push(cmds.AddLink(Link(self.doc.new_id("l"), source, target, kind or self.link_kind)))
+            self.push(cmds.AddLink(Link(self.doc.new_id("l"), source, target, kind or self.link_kind)))
 
     def retype_link(self, link_id: str, kind: str) -> None:
         if self.doc.links[link_id].kind != kind:
-            self.w.push(cmds.SetLink(link_id, kind=kind))
+            self.push(cmds.SetLink(link_id, kind=kind))
 
     def label_link(self, link_id: str) -> None:
-        from instructor_map.app import dialogs
-
         old = self.doc.links[link_id].label
-        label = dialogs.get_text(self.w, "Link label", "Label (why the link holds):", old)
+        label = dialogs.get_text(self.parent, "Link label", "Label (why the link holds):", old)
         if label is not None and label.strip() != old:
-            self.w.push(cmds.SetLink(link_id, label=label.strip()))
+            self.push(cmds.SetLink(link_id, label=label.strip()))
 
     def _short(self, note_id: str) -> str:
-        text = label_text(self.doc.notes[note_id])
-        text = text if len(text) <= MENU_CHARS else text[:MENU_CHARS - 1].rstrip() + "…"
-        return text.replace("&", "&&")  # a single & would mark a menu shortcut
+        # a single & would mark a menu shortcut
+        return short_label(self.doc.notes[note_id], MENU_CHARS).replace("&", "&&")
 
     def context_menu(self, ids, global_pos) -> None:
         if ids:
@@ -113,7 +104,7 @@ class NoteActions:
 
     def menu_for(self, ids) -> QMenu:
         """The right-click menu for notes: pin, edit, colour, group, link them, change or remove their links."""
-        menu = QMenu(self.w)
+        menu = QMenu(self.parent)
         pinned = all(i in self.doc.placements[2].pins for i in ids)
         menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(ids, not pinned))
         menu.addAction("Edit text…", lambda: self.edit_text(ids[0]))
@@ -141,4 +132,4 @@ class NoteActions:
             action.setChecked(kind == link.kind)
         menu.addAction("Label…", lambda: self.label_link(link.id))
         menu.addSeparator()
-        menu.addAction("Remove", lambda: self.w.push(cmds.DeleteLinks([link.id])))
+        menu.addAction("Remove", lambda: self.push(cmds.DeleteLinks([link.id])))

@@ -8,8 +8,8 @@ from PySide6.QtCore import QAbstractListModel, QItemSelection, QItemSelectionMod
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListView, QPushButton, QVBoxLayout, QWidget
 
-from instructor_map.app.palette import note_color
 from instructor_map.core.document import MapDocument, short_label
+from instructor_map.paint.palette import note_color
 
 LABEL_CHARS = 200  # the view elides to its width; this only bounds the text it measures
 
@@ -23,7 +23,7 @@ class NotesModel(QAbstractListModel):
         self.ids: list[str] = []
         self._swatches: dict[str, QIcon] = {}
 
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
         return 0 if parent.isValid() else len(self.ids)
 
     def data(self, index, role=Qt.DisplayRole):

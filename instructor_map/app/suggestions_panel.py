@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from instructor_map.app.canvas2d import label_text
-from instructor_map.core.document import MapDocument
+from instructor_map.core.document import MapDocument, short_label
+
+ROW_CHARS = 40  # of a note's label in a row
 
 SHOWN_MAX = 30  # rows per list
 Pair = tuple[str, str, float]
@@ -66,8 +67,8 @@ class _PairList(QListWidget):
         self.clear()
         self.rows, self.shown = {}, pairs
         for a, b, score in pairs:
-            second = f"{self.sign} {label_text(doc.notes[b])}   {score:.2f}"
-            row = self.rows[frozenset((a, b))] = _Row(label_text(doc.notes[a]), second, buttons(a, b))
+            second = f"{self.sign} {short_label(doc.notes[b], ROW_CHARS)}   {score:.2f}"
+            row = self.rows[frozenset((a, b))] = _Row(short_label(doc.notes[a], ROW_CHARS), second, buttons(a, b))
             item = QListWidgetItem(self)
             item.setData(Qt.UserRole, (a, b))
             item.setSizeHint(row.sizeHint())

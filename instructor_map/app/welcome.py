@@ -1,10 +1,10 @@
 """The first screen: import, paste, or open a sample project. Never a blank window."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from instructor_map.app import ASSETS, dialogs
+from instructor_map.app import ASSETS
 
 SAMPLES_DIR = ASSETS / "samples"
 SAMPLES = [
@@ -15,16 +15,19 @@ SAMPLES = [
 
 
 class WelcomePage(QWidget):
-    def __init__(self, window):
+    importRequested = Signal()
+    pasteRequested = Signal()
+    openRequested = Signal(object)  # the sample's path
+
+    def __init__(self):
         super().__init__()
         title = QLabel("<h1>Instructor Map</h1><p>Type a task, and your notes arrange themselves for it.</p>")
         title.setAlignment(Qt.AlignCenter)
         grid = QGridLayout()
         import_button = QPushButton("Import notes…")
-        import_button.clicked.connect(lambda: window.import_paths(
-            dialogs.open_paths(window, "Import notes", dialogs.IMPORT_FILTER)))
+        import_button.clicked.connect(self.importRequested)
         paste_button = QPushButton("Paste notes…")
-        paste_button.clicked.connect(lambda: window.paste_notes())
+        paste_button.clicked.connect(self.pasteRequested)
         grid.addWidget(import_button, 0, 0)
         grid.addWidget(paste_button, 0, 1)
         hint = QLabel("Text, Markdown, CSV, JSON, JSONL and Obsidian canvas files; or drop files here.")
@@ -41,7 +44,7 @@ class WelcomePage(QWidget):
         for name, label, blurb in samples:
             button = QPushButton(f"{label}\n{blurb}")
             button.setMinimumHeight(52)
-            button.clicked.connect(lambda *_, n=name: window.open_path(SAMPLES_DIR / n))
+            button.clicked.connect(lambda *_, n=name: self.openRequested.emit(SAMPLES_DIR / n))
             self.sample_buttons[name] = button
             layout.addWidget(button)
         layout.addStretch(2)

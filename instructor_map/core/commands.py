@@ -7,7 +7,7 @@ map_commands.py. The session (session.py) owns the stack; the app and the comman
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from instructor_map.core.document import Group, Link, MapDocument, Note
 from instructor_map.core.events import Aspect
@@ -46,12 +46,15 @@ class MoveNotes(Command):
         pins.update(self.places)
 
     def undo(self, doc):
-        pins = doc.placements[self.dims].pins
-        for k, old in self.before.items():
-            if old is None:
-                pins.pop(k, None)
-            else:
-                pins[k] = old
+        _restore_pins(doc.placements[self.dims].pins, self.before)
+
+
+def _restore_pins(pins: dict, before: dict) -> None:
+    for k, old in before.items():
+        if old is None:
+            pins.pop(k, None)
+        else:
+            pins[k] = old
 
 
 class SetPinned(Command):
@@ -74,7 +77,7 @@ class SetPinned(Command):
                 view.pins[k] = view.position(k)
 
     def undo(self, doc):
-        MoveNotes.undo(self, doc)  # same restore of the previous pins
+        _restore_pins(doc.placements[self.dims].pins, self.before)
 
 
 _FIELD_LABELS = {"text": "Edit text", "title": "Edit title", "color": "Set colour", "group": "Set group"}

@@ -141,7 +141,7 @@ def _arranged(request: MapRequest, vectors: np.ndarray, pole_vectors) -> Layout:
 def _partial_maps(request: MapRequest, state: TaskState):
     """Every PARTIAL_EVERY_S, lay out the notes embedded so far and report that map."""
     done = np.zeros(len(request.ids), dtype=bool)
-    vectors: list[np.ndarray | None] = [None] * len(request.ids)
+    vectors: list[np.ndarray] = [np.empty(0)] * len(request.ids)  # filled in as batches finish
     last = [time.monotonic()]
 
     def on_partial(indices, vecs) -> None:

@@ -38,16 +38,16 @@ def errors(monkeypatch, answers):
 
 
 def wait_idle(qtbot, window, timeout=60_000):
-    qtbot.waitUntil(lambda: not window.busy and not window._recompute_timer.isActive(), timeout=timeout)
+    qtbot.waitUntil(lambda: window.mapping.settled, timeout=timeout)
 
 
 def mapped_window(qtbot, make_window, tmp_path, notes=NOTES):
     window = make_window()
     path = tmp_path / "notes.txt"
     path.write_text("\n\n".join(notes), encoding="utf-8")
-    assert window.import_paths([path])
+    assert window.files.import_paths([path])
     wait_idle(qtbot, window)
-    qtbot.waitUntil(lambda: window.worker.worker.encoder is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: window.worker.runner.encoder is not None, timeout=30_000)
     assert all_placed(window)
     return window
 
@@ -62,7 +62,8 @@ def state(window) -> dict:
     return copy.deepcopy({
         "notes": [(k, n.text, n.title, n.group, n.color, n.metadata) for k, n in doc.notes.items()],
         "links": doc.links, "groups": doc.groups, "instruction": doc.instruction, "clusters": doc.clusters,
-        "positions": {d: v.positions for d, v in doc.placements.items()}, "pins": {d: v.pins for d, v in doc.placements.items()},
+        "positions": {d: p.positions for d, p in doc.placements.items()},
+        "pins": {d: p.pins for d, p in doc.placements.items()},
     })
 
 
@@ -70,7 +71,7 @@ def run_again(qtbot, window, errors) -> None:
     """Recompute from scratch (nothing cached) and expect a complete map and no dialog."""
     shown = len(errors)
     window.doc.embeddings.prune([])
-    window.recompute()
+    window.mapping.recompute()
     wait_idle(qtbot, window)
     assert all_placed(window) and len(errors) == shown
 
@@ -80,7 +81,8 @@ def fail_once(qtbot, window, errors, trigger) -> tuple[str, str]:
     trigger()
     qtbot.waitUntil(lambda: len(errors) >= 1, timeout=30_000)
     wait_idle(qtbot, window)
-    qtbot.wait(200)
+    with qtbot.assertNotEmitted(window.mapping.failed, wait=200):  # no second dialog follows
+        pass
     assert len(errors) == 1, errors
     title, message = errors[0]
     assert message and "\n" not in message.strip()
@@ -93,25 +95,25 @@ def test_cancel_mid_run_keeps_the_document_and_the_next_run_works(model_in_threa
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
     window.canvas.notesMoved.emit({window.doc.note_ids[0]: (4.0, -2.0)})
     before = state(window)
-    encoder = window.worker.worker.encoder
+    encoder = window.worker.runner.encoder
     forward, batches = encoder._forward, []
 
     def slow(inputs, n_instr):
         batches.append(len(inputs))
-        time.sleep(0.05)
+        time.sleep(0.05)  # a slow model, so that the cancel lands mid-run
         return forward(inputs, n_instr)
 
     trials = 0
     with monkeypatch.context() as patch:
         patch.setattr(encoder, "_forward", slow)
         patch.setattr(encoder, "batch_size", 4)
-        patch.setattr("instructor_map.app.worker.PARTIAL_EVERY_S", 0.0)  # partial maps reach the document
+        patch.setattr("instructor_map.core.pipeline.PARTIAL_EVERY_S", 0.0)  # partial maps reach the document
         for trial in range(3):
             batches.clear()
             window.doc.embeddings.prune([])
-            window.recompute()
-            qtbot.waitUntil(lambda: len(batches) >= 3 + trial, timeout=30_000)
-            window.cancel()
+            window.mapping.recompute()
+            qtbot.waitUntil(lambda trial=trial: len(batches) >= 3 + trial, timeout=30_000)
+            window.mapping.cancel()
             wait_idle(qtbot, window)
             trials += 1
             assert len(batches) < len(MANY) / 4  # it stopped early
@@ -134,18 +136,18 @@ def test_a_model_that_fails_to_load_shows_one_error_and_keeps_the_document(qtbot
         weights.unlink()
     else:
         weights.write_bytes(weights.read_bytes()[:4096])
-    window.model = str(broken)
+    window.mapping.choice.model = str(broken)
 
     def trigger():
         window.doc.embeddings.prune([])
-        window.recompute()
+        window.mapping.recompute()
 
     title, message = fail_once(qtbot, window, errors, trigger)
     if damage == "weights missing":
         assert "weights" in message and str(broken) in message
     assert state(window) == before
     assert not window.progress.isVisible()
-    window.model = str(tiny_checkpoint)
+    window.mapping.choice.model = str(tiny_checkpoint)
     run_again(qtbot, window, errors)
     print(f"model that fails to load ({damage}): 1 trial, 1 dialog: {message!r}; next run complete")
 
@@ -154,7 +156,7 @@ def test_a_model_that_fails_to_load_shows_one_error_and_keeps_the_document(qtbot
 def test_out_of_memory_in_a_batch_halves_the_batch_and_finishes(model_in_thread, qtbot, make_window, tmp_path, errors,
                                                                 monkeypatch):
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
-    encoder = window.worker.worker.encoder
+    encoder = window.worker.runner.encoder
     expected = encoder.encode(MANY, window.doc.instruction)
     forward, sizes = encoder._forward, []
 
@@ -168,7 +170,7 @@ def test_out_of_memory_in_a_batch_halves_the_batch_and_finishes(model_in_thread,
         patch.setattr(encoder, "_forward", tight)
         patch.setattr(encoder, "batch_size", 8)
         window.doc.embeddings.prune([])
-        window.recompute()
+        window.mapping.recompute()
         wait_idle(qtbot, window)
         assert encoder.batch_size == 1
     assert not errors and all_placed(window)
@@ -183,14 +185,15 @@ def test_memory_error_while_embedding_shows_one_error_and_keeps_the_document(qtb
                                                                             monkeypatch):
     window = mapped_window(qtbot, make_window, tmp_path)
     before = state(window)
-    encoder = window.worker.worker.encoder
+    encoder = window.worker.runner.encoder
 
     def no_memory(*args, **kwargs):
         raise MemoryError()
 
     with monkeypatch.context() as patch:
         patch.setattr(encoder, "encode", no_memory)
-        _, message = fail_once(qtbot, window, errors, lambda: (window.doc.embeddings.prune([]), window.recompute()))
+        _, message = fail_once(qtbot, window, errors,
+                              lambda: (window.doc.embeddings.prune([]), window.mapping.recompute()))
     assert "out of memory" in message
     assert state(window) == before
     run_again(qtbot, window, errors)
@@ -201,13 +204,14 @@ def test_memory_error_while_embedding_shows_one_error_and_keeps_the_document(qtb
 def test_a_killed_model_process_shows_one_error_and_the_next_map_starts_another(qtbot, make_window, tmp_path, errors):
     window = mapped_window(qtbot, make_window, tmp_path)
     before = state(window)
-    first = window.worker.worker.encoder
+    first = window.worker.runner.encoder
     os.kill(first.pid, signal.SIGKILL)
-    _, message = fail_once(qtbot, window, errors, lambda: (window.doc.embeddings.prune([]), window.recompute()))
+    _, message = fail_once(qtbot, window, errors,
+                              lambda: (window.doc.embeddings.prune([]), window.mapping.recompute()))
     assert "model process stopped" in message
     assert state(window) == before
     run_again(qtbot, window, errors)
-    assert window.worker.worker.encoder.pid != first.pid and window.worker.worker.encoder.alive
+    assert window.worker.runner.encoder.pid != first.pid and window.worker.runner.encoder.alive
     print(f"killed model process: 1 dialog: {message!r}; document unchanged; the next map started a new one")
 
 
@@ -222,7 +226,7 @@ def test_where_no_model_process_can_run_the_model_runs_in_the_worker_thread(qtbo
 
     monkeypatch.setattr("instructor_map.core.encoder_process._serve", exits_at_once)
     window = mapped_window(qtbot, make_window, tmp_path)
-    assert not errors and isinstance(window.worker.worker.encoder, Encoder)
+    assert not errors and isinstance(window.worker.runner.encoder, Encoder)
     run_again(qtbot, window, errors)
 
 
@@ -233,7 +237,7 @@ def test_an_unexpected_error_in_the_worker_shows_one_error_and_keeps_the_documen
     window = mapped_window(qtbot, make_window, tmp_path, MANY)
     window.canvas.notesMoved.emit({window.doc.note_ids[1]: (-3.0, 7.0)})
     before = state(window)
-    encoder = window.worker.worker.encoder
+    encoder = window.worker.runner.encoder
     forward, batches = encoder._forward, []
 
     def bug(*args, **kwargs):
@@ -247,12 +251,13 @@ def test_an_unexpected_error_in_the_worker_shows_one_error_and_keeps_the_documen
 
     with monkeypatch.context() as patch:
         if where == "pipeline":
-            patch.setattr("instructor_map.app.worker.embed_cached", bug)
+            patch.setattr("instructor_map.core.pipeline.embed_cached", bug)
         else:
             patch.setattr(encoder, "_forward", breaks_later)
             patch.setattr(encoder, "batch_size", 4)
-            patch.setattr("instructor_map.app.worker.PARTIAL_EVERY_S", 0.0)  # partial maps reach the document
-        _, message = fail_once(qtbot, window, errors, lambda: (window.doc.embeddings.prune([]), window.recompute()))
+            patch.setattr("instructor_map.core.pipeline.PARTIAL_EVERY_S", 0.0)  # partial maps reach the document
+        _, message = fail_once(qtbot, window, errors,
+                              lambda: (window.doc.embeddings.prune([]), window.mapping.recompute()))
     assert "RuntimeError" in message and "simulated bug" in message
     assert state(window) == before
     run_again(qtbot, window, errors)
@@ -269,10 +274,10 @@ def test_svg_export_escapes_what_the_notes_say(qtbot, make_window, tmp_path, err
              "<!DOCTYPE svg [<!ENTITY boom 'x'>]> &boom;", "ALT \u202e mixed עברית 🏖️", "Quote \" and ' apostrophe"]
     path = tmp_path / "notes.txt"
     path.write_text("\n\n".join(risky + NOTES[:4]), encoding="utf-8")
-    assert window.import_paths([path])
+    assert window.files.import_paths([path])
     wait_idle(qtbot, window)
     window.canvas.fit_all()
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: not window.canvas.labels_pending())
     svg = tmp_path / "map.svg"
     window.canvas.export_image(svg)
     root = ET.parse(svg).getroot()  # well-formed XML, with no entity the file declared itself

@@ -1,8 +1,6 @@
 """The whole loop in a real window: import, type a task, map, drag, undo, save, reopen, cancel."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from travel_notes import NOTES
 
@@ -13,13 +11,13 @@ TASK_B = "Represent the travel note for planning the trip by budget: "
 
 
 def wait_idle(qtbot, window, timeout=60_000):
-    qtbot.waitUntil(lambda: not window.busy and not window._recompute_timer.isActive(), timeout=timeout)
+    qtbot.waitUntil(lambda: window.mapping.settled, timeout=timeout)
 
 
 def import_notes(qtbot, window, tmp_path, notes=NOTES):
     path = tmp_path / "notes.txt"
     path.write_text("\n\n".join(notes), encoding="utf-8")
-    assert window.import_paths([path])
+    assert window.files.import_paths([path])
     wait_idle(qtbot, window)
 
 
@@ -54,7 +52,7 @@ def test_drag_pins_a_note_and_undo_restores_it(qtbot, make_window, tmp_path):
     window.canvas.notesMoved.emit({note: (before[0] + 30.0, before[1] - 12.0)})
     assert window.doc.placements[2].pins[note] == (before[0] + 30.0, before[1] - 12.0)
     assert window.isWindowModified()
-    window.undo_stack.undo()
+    window.session.undo()
     assert note not in window.doc.placements[2].pins
     assert window.doc.placements[2].position(note) == before
 
@@ -74,7 +72,7 @@ def test_new_instruction_moves_unpinned_notes_only(qtbot, make_window, tmp_path)
     assert after[pinned[0]] == (5.0, 5.0) and after[pinned[1]] == (-40.0, 20.0)
     moved = [i for i in window.doc.note_ids[2:] if np.linalg.norm(np.subtract(after[i], before[i])) > 1e-3]
     assert len(moved) >= len(NOTES) // 2
-    window.undo_stack.undo()  # the instruction change is one undo step, layout included
+    window.session.undo()  # the instruction change is one undo step, layout included
     assert window.doc.instruction == TASK_A and positions(window) == before
 
 
@@ -86,17 +84,17 @@ def test_save_close_reopen_keeps_everything(qtbot, make_window, tmp_path):
     import_notes(qtbot, window, tmp_path)
     a, b, c = window.doc.note_ids[:3]
     window.canvas.notesMoved.emit({a: (1.5, 2.5)})
-    window.push(cmds.SetNoteField([b], "color", "#123456"))
-    window.push(cmds.AddGroup(Group("g-beach", "Beach"), [a, c]))
-    window.push(cmds.AddLink(Link("l-x", a, b, "supports", "because")))
+    window.session.push(cmds.SetNoteField([b], "color", "#123456"))
+    window.session.push(cmds.AddGroup(Group("g-beach", "Beach"), [a, c]))
+    window.session.push(cmds.AddLink(Link("l-x", a, b, "supports", "because")))
     path = tmp_path / "trip.imap"
-    assert window.save_as(path)
+    assert window.files.save_as(path)
     assert not window.isWindowModified() and "trip.imap" in window.windowTitle()
     saved = load_project(path)
     window.close()
 
     again = make_window()
-    assert again.open_path(path)
+    assert again.files.open_path(path)
     doc = again.doc
     assert list(doc.notes) == list(saved.notes) and doc.notes == saved.notes
     assert doc.placements[2].pins == {a: (1.5, 2.5)}
@@ -114,9 +112,9 @@ def test_notes_panel_lists_searches_and_shares_the_selection_with_the_map(qtbot,
     shown = lambda: [panel.model.index(r).data() for r in range(panel.model.rowCount())]  # noqa: E731
     assert shown() == NOTES
     qtbot.keyClicks(panel.search, "beach")
-    assert shown() == [NOTES[0]] and window.canvas._highlight == {ids[0]}
+    assert shown() == [NOTES[0]] and window.canvas.highlight() == {ids[0]}
     panel.search.clear()
-    assert shown() == NOTES and window.canvas._highlight is None
+    assert shown() == NOTES and window.canvas.highlight() is None
     row = panel.list.visualRect(panel.model.index(3))
     qtbot.mouseClick(panel.list.viewport(), Qt.LeftButton, pos=row.center())
     assert window.canvas.selection() == [ids[3]]
@@ -136,31 +134,11 @@ def test_cancel_mid_run_keeps_the_previous_map(qtbot, make_window, tmp_path, bun
     wait_idle(qtbot, window)
     before = positions(window)
     many = [f"Note number {i} about {NOTES[i % len(NOTES)]}" for i in range(300)]
-    window.paste_notes("\n".join(many))
-    qtbot.waitUntil(lambda: window.busy and window.progress.maximum() > 0, timeout=30_000)
-    window.cancel()
+    window.files.paste_notes("\n".join(many))
+    qtbot.waitUntil(lambda: window.mapping.busy and window.progress.maximum() > 0, timeout=30_000)
+    window.mapping.cancel()
     wait_idle(qtbot, window)
     assert {i: positions(window)[i] for i in before} == before
-
-
-def test_event_loop_keeps_turning_while_500_notes_embed(qtbot, make_window, tmp_path, heartbeat):
-    window = make_window(model="bundled")
-    qtbot.waitUntil(lambda: window.worker.worker.encoder is not None, timeout=60_000)  # loaded at start-up
-    heartbeat.start()
-    qtbot.wait(1000)
-    floor = heartbeat.longest()  # what the machine itself gives an idle window
-    notes = [f"{NOTES[i % len(NOTES)]} (option {i})" for i in range(500)]
-    heartbeat.start()
-    start = time.perf_counter()
-    import_notes(qtbot, window, tmp_path, notes)
-    heartbeat.stop()
-    took = time.perf_counter() - start
-    stall = heartbeat.longest(skip=5)  # the first beats include the import itself
-    print(f"500 notes embedded in {took:.1f} s; {len(heartbeat.gaps)} heartbeats, longest gap {stall * 1000:.0f} ms "
-          f"(idle window: {floor * 1000:.0f} ms)")
-    assert len(positions(window)) == 500
-    # 100 ms, plus whatever this machine already takes from an idle window beyond two beats
-    assert stall < 0.100 + max(0.0, floor - 0.020)
 
 
 def test_3d_view_renders_the_map(qtbot, make_window, tmp_path):
@@ -168,9 +146,9 @@ def test_3d_view_renders_the_map(qtbot, make_window, tmp_path):
     import_notes(qtbot, window, tmp_path)
     assert window.view3d.window() is not window  # no OpenGL widget in the window until the 3D tab is opened
     window.tabs.setCurrentIndex(1)
-    qtbot.wait(200)
-    assert window.view3d.window() is window and window.view3d.isVisible()
-    assert len(window.view3d._ids) == len(window.doc.notes)  # the map drawn while the tab was closed
+    qtbot.waitUntil(lambda: window.view3d.isVisible() and bool(window.view3d.note_ids()))
+    assert window.view3d.window() is window
+    assert len(window.view3d.note_ids()) == len(window.doc.notes)  # the map drawn while the tab was closed
     image = window.view3d.grabFramebuffer()
     pixels = np.array([image.pixelColor(x, y).rgb() for x in range(0, image.width(), 7)
                        for y in range(0, image.height(), 7)])
@@ -184,7 +162,7 @@ def test_bad_import_shows_one_dialog_and_keeps_the_document(qtbot, make_window, 
     bad = tmp_path / "photo.txt"
     bad.write_bytes(bytes(range(256)) * 10)
     answers["error"] = [None]
-    assert not window.import_paths([bad])
+    assert not window.files.import_paths([bad])
     assert len(window.doc.notes) == count and not answers["error"]
 
 
@@ -192,7 +170,7 @@ def _crash(window):
     """What a killed process leaves: no close event, no save, no autosave cleanup."""
     window.worker.stop()
     window._autosave_timer.stop()
-    window.undo_stack.setClean()
+    window.session.stack.set_clean()
     window.hide()
 
 
@@ -202,17 +180,17 @@ def test_autosave_of_a_saved_project_is_offered_after_a_crash(qtbot, make_window
     window = make_window()
     import_notes(qtbot, window, tmp_path)
     path = tmp_path / "trip.imap"
-    window.save_as(path)
+    window.files.save_as(path)
     note = window.doc.note_ids[0]
-    window.push(cmds.SetNoteField([note], "text", "Edited after saving"))
+    window.session.push(cmds.SetNoteField([note], "text", "Edited after saving"))
     window.canvas.notesMoved.emit({note: (3.0, 4.0)})
     wait_idle(qtbot, window)
-    window.autosave()
+    window.files.autosave()
     _crash(window)
 
     again = make_window()
     answers["ask_recover"] = [True]
-    assert again.open_path(path)
+    assert again.files.open_path(path)
     assert again.doc.notes[note].text == "Edited after saving" and again.doc.placements[2].pins[note] == (3.0, 4.0)
     assert again.isWindowModified()
 
@@ -220,14 +198,14 @@ def test_autosave_of_a_saved_project_is_offered_after_a_crash(qtbot, make_window
 def test_an_unsaved_map_is_offered_on_the_next_start(qtbot, make_window, tmp_path, answers):
     window = make_window()
     import_notes(qtbot, window, tmp_path)
-    window.autosave()
+    window.files.autosave()
     texts = window.doc.texts()
     _crash(window)
 
     answers["ask_recover"] = [True]
     again = make_window()
     qtbot.waitUntil(lambda: bool(again.doc.notes), timeout=5000)
-    assert again.doc.texts() == texts and again.isWindowModified() and again.path is None
+    assert again.doc.texts() == texts and again.isWindowModified() and again.files.path is None
 
 
 def test_dropping_files_on_the_window_imports_them(qtbot, make_window, tmp_path):
@@ -257,11 +235,11 @@ def test_cluster_names_show_on_the_map_and_renaming_is_undoable(qtbot, make_wind
     window = make_window()
     window.welcome.sample_buttons["research_notes.imap"].click()
     overlay = window.canvas.clusters
-    assert set(overlay.names) == set(window.doc.clusters.values())
-    cluster = min(overlay.names)
+    assert set(overlay.names_shown()) == set(window.doc.clusters.values())
+    cluster = min(overlay.names_shown())
     answers["get_text"] = ["Coral reefs"]
     overlay.renameRequested.emit(cluster)
-    assert overlay.names[cluster].textItem.toPlainText() == "Coral reefs"
+    assert overlay.names_shown()[cluster][0] == "Coral reefs"
     assert cluster in window.doc.cluster_renamed
-    window.undo_stack.undo()
-    assert overlay.names[cluster].textItem.toPlainText() != "Coral reefs"
+    window.session.undo()
+    assert overlay.names_shown()[cluster][0] != "Coral reefs"

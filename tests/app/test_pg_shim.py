@@ -29,7 +29,7 @@ def test_the_installed_pyqtgraph_is_supported():
 
 
 def test_pyproject_pins_the_supported_range():
-    pins = re.findall(r'"pyqtgraph([^"]*)"', PYPROJECT.read_text())
+    pins = re.findall(r'"pyqtgraph([<>=!~][^"]*)"', PYPROJECT.read_text())
     low, high = (".".join(map(str, v)) for v in pg_shim.SUPPORTED)
     assert [re.sub(r"\s", "", pin) for pin in pins] == [f">={low},<{high}"]
 

@@ -10,8 +10,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from instructor_map.cli import main
 from instructor_map.core.project_file import load_project
+from instructor_map.launch import main  # the installed command: the app or the command line
 
 NOTES = ["A sunny beach with warm sand", "Skiing on fresh snow", "A museum of modern art",
          "Swimming in the sea", "Snowboarding in the Alps", "Old town walking tour"]
@@ -54,7 +54,8 @@ def test_map_info_export_round(capsys, notes_file, tmp_path, tiny_checkpoint):
     code, out, _ = run(capsys, "info", project)
     assert code == 0 and "notes: 6" in out and TASK.strip() in out
     code, _, _ = run(capsys, "export", project, "-o", tmp_path / "trip.csv", "--dims", "3")
-    rows = list(csv.DictReader(open(tmp_path / "trip.csv", encoding="utf-8")))
+    with open(tmp_path / "trip.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert [r["text"] for r in rows] == NOTES and {"x", "y", "z", "cluster", "group"} <= set(rows[0])
 
 

@@ -33,8 +33,7 @@ from instructor_map.core.exporters import FORMATS as EXPORT_FORMATS
 from instructor_map.core.exporters import export
 from instructor_map.core.importers import FORMATS, import_file, import_text
 from instructor_map.core.pipeline import MapRequest, layout_map
-from instructor_map.core.project_file import load_project, read_summary, save_project
-from instructor_map.core.project_schema import MAX_COORD
+from instructor_map.core.project_file import MAX_COORD, load_project, read_summary, save_project
 
 EXAMPLES = int(os.environ.get("IMAP_FUZZ_EXAMPLES", 200))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -6,7 +6,7 @@ import numpy as np
 from instructor_map.core.cache import EmbeddingCache, embed_cached
 from instructor_map.core.commands import AddNotes, CommandStack, MoveNotes, SetNoteField
 from instructor_map.core.document import MapDocument, Note
-from instructor_map.core.pipeline import MapRequest, build_map
+from instructor_map.core.pipeline import MapRequest, QuietState, run
 
 TEXTS = ["Sunny beach with warm sand", "Swimming in the sea", "Seaside resort with umbrellas",
          "Skiing down snowy slopes", "A ski chalet with fresh snow", "Snowboarding in the Alps",
@@ -32,7 +32,7 @@ def make_doc(texts=TEXTS):
 
 
 def remap(doc, encoder):
-    result = build_map(MapRequest.from_document(doc), encoder, doc.embeddings)
+    result = run(MapRequest.from_document(doc), encoder, doc.embeddings, QuietState())
     result.apply(doc)
     return result
 

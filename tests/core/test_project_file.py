@@ -420,13 +420,6 @@ def test_every_older_schema_has_a_migration():
     assert sorted(project_file.MIGRATIONS) == list(range(SCHEMA_VERSION))
 
 
-def test_schema_names_keep_their_former_import_path():
-    from instructor_map.core import project_schema
-
-    for name in ("MAX_COORD", "MIGRATIONS", "SCHEMA_VERSION", "BadProject", "build_document", "upgrade"):
-        assert getattr(project_schema, name) is getattr(project_file, name)
-
-
 # ---- autosave -------------------------------------------------------------------------------------------
 def test_autosave_lives_beside_the_project(tmp_path):
     assert autosave_path(tmp_path / "trip.imap") == tmp_path / ".trip.imap.autosave"

@@ -22,7 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from checkpoints import BASE_SHAPE, build_instructor_checkpoint  # noqa: E402
 
 INSTRUCTION = "Represent the travel note for planning a relaxing family trip: "
-WORDS = ["beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain", "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market", "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule", "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"]
+WORDS = [
+    "beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain",
+    "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market",
+    "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule",
+    "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"
+]
 
 ST_SCRIPT = """
 import sys, json, numpy as np

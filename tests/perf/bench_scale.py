@@ -42,7 +42,12 @@ TASK_2 = "Represent the travel note for finding a cheap adventure holiday: "
 TOPICS = 12
 # the app's worker limits BLAS/OpenMP to all cores but one (app/worker.py); layouts and clusters are timed so
 APP_THREADS = max(1, (os.cpu_count() or 2) - 1)
-WORDS = ["beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain", "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market", "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule", "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"]
+WORDS = [
+    "beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain",
+    "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market",
+    "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule",
+    "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"
+]
 
 
 # ---- reporting --------------------------------------------------------------------------------------------
@@ -125,7 +130,7 @@ def core_figures(n: int, rounds: int) -> None:
     ids = [f"n{i}" for i in range(n)]
     for dims in (2, 3):
         with threadpool_limits(APP_THREADS):
-            took, times = median_time(lambda: pca_layout(X, ids, dims=dims), rounds)
+            took, times = median_time(lambda dims=dims: pca_layout(X, ids, dims=dims), rounds)
         report(f"PCA layout {dims}D, {n:,} notes, {APP_THREADS} BLAS thread(s) as in the worker", took, "s", 2.0,
                "runs " + ", ".join(f"{t:.2f}" for t in times))
     with threadpool_limits(APP_THREADS):
@@ -283,13 +288,13 @@ def reinstruct_app_figures(app, n: int, rounds: int, dim: int) -> None:
     with tempfile.TemporaryDirectory(prefix="imap-reinstruct-") as folder:
         window = MainWindow(model="bundled", settings=QSettings(str(Path(folder) / "s.ini"), QSettings.IniFormat))
         _show(app, window)
-        window.set_document(doc, None)
-        while window.worker.worker.encoder is None or not window.settled:
+        window.session.replace(doc)
+        while window.worker.runner.encoder is None or not window.mapping.settled:
             _pump(app, 0.05)
         probe = _Probe(window.canvas.viewport())
         shown = []
         receiver = _receiver_class()(lambda job, result: shown.append(time.perf_counter()), lambda *a: None)
-        window.worker.worker.partial.connect(receiver.partial)
+        window.worker.runner.partial.connect(receiver.partial)
         times = []
         for r in range(rounds):
             shown.clear()
@@ -301,12 +306,12 @@ def reinstruct_app_figures(app, n: int, rounds: int, dim: int) -> None:
             before = probe.count
             _until_painted(app, probe, before)
             times.append(time.perf_counter() - start)
-            while not window.settled:
+            while not window.mapping.settled:
                 _pump(app, 0.05)
             _pump(app, 0.3)
         report(f"re-instruct in the app, {n:,} cached {dim}-d notes, Apply to the new map painted",
                statistics.median(times) * 1000, "ms", 200, "runs " + ", ".join(f"{t * 1000:.0f}" for t in times))
-        window.undo_stack.setClean()
+        window.session.stack.set_clean()
         window.close()
         window.worker.stop()
         window.deleteLater()
@@ -487,7 +492,7 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
         window = MainWindow(model="bundled", settings=settings)
         _show(app, window)
         start = time.perf_counter()
-        while window.worker.worker.encoder is None:
+        while window.worker.runner.encoder is None:
             _pump(app, 0.05)
             if time.perf_counter() - start > 300:
                 raise RuntimeError("the bundled model did not load")
@@ -525,11 +530,11 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
 
             receiver = _Receiver(on_partial, on_progress)  # a QObject of the window thread: queued, as the window
             emitted = {"partial": in_worker("partial emitted"), "progress": in_worker("batch emitted")}
-            window.worker.worker.partial.connect(emitted["partial"], Qt.DirectConnection)
-            window.worker.worker.progress.connect(emitted["progress"], Qt.DirectConnection)
-            window.worker.worker.partial.connect(receiver.partial)
-            window.worker.worker.progress.connect(receiver.progress)
-            window._recompute_timer.timeout.connect(lambda: marks.setdefault("job sent", time.perf_counter()))
+            window.worker.runner.partial.connect(emitted["partial"], Qt.DirectConnection)
+            window.worker.runner.progress.connect(emitted["progress"], Qt.DirectConnection)
+            window.worker.runner.partial.connect(receiver.partial)
+            window.worker.runner.progress.connect(receiver.progress)
+            window.mapping.delay.timeout.connect(lambda: marks.setdefault("job sent", time.perf_counter()))
             timer = QTimer(interval=10)
             timer.timeout.connect(beat)
             timer.start()
@@ -540,7 +545,7 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
             t0 = time.perf_counter()
             action()
             marks["action returned"] = time.perf_counter()
-            while window.busy or window._recompute_timer.isActive() or "first partial shown" not in marks:
+            while window.mapping.busy or window.mapping.delay.isActive() or "first partial shown" not in marks:
                 _pump(app, 0.005)
                 if problems:
                     raise RuntimeError(problems[0])
@@ -552,19 +557,20 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
             timer.stop()
             if tracer:
                 tracer.__exit__()
-            window.worker.worker.partial.disconnect(receiver.partial)
-            window.worker.worker.progress.disconnect(receiver.progress)
-            window.worker.worker.partial.disconnect(emitted["partial"])
-            window.worker.worker.progress.disconnect(emitted["progress"])
-            window._recompute_timer.timeout.disconnect()
-            window._recompute_timer.timeout.connect(window.recompute)
+            window.worker.runner.partial.disconnect(receiver.partial)
+            window.worker.runner.progress.disconnect(receiver.progress)
+            window.worker.runner.partial.disconnect(emitted["partial"])
+            window.worker.runner.progress.disconnect(emitted["progress"])
+            window.mapping.delay.timeout.disconnect()
+            window.mapping.delay.timeout.connect(window.mapping.recompute)
             during = [b for b in beats if b[1] > t0]
             gap, at, cpu, queued = max(during)
             first = marks["first partial shown"]
             after_first = max(b[0] for b in during if b[1] > first)
             report(f"{label}: first partial map on the canvas", first - t0, "s", 2.0,
                    note=f"{partials[0]} partial maps, done in {took:.1f} s = {n / took:.0f} notes/s")
-            print("  timeline (s): " + ", ".join(f"{k} {v - t0:.2f}" for k, v in sorted(marks.items(), key=lambda kv: kv[1])))
+            timeline = sorted(marks.items(), key=lambda kv: kv[1])
+            print("  timeline (s): " + ", ".join(f"{k} {v - t0:.2f}" for k, v in timeline))
             report(f"{label}: longest heartbeat gap", gap * 1000, "ms", 50,
                    note=f"at {at - gap - t0:.2f} s; window thread on a CPU {cpu * 1000:.0f} ms, waiting for a CPU "
                         f"{queued * 1000:.0f} ms, blocked (GIL, X server) {max(0.0, gap - cpu - queued) * 1000:.0f} ms")
@@ -595,12 +601,12 @@ def embed_figures(app, n: int, stall_trace: bool) -> None:
         timer.stop()
         report("longest heartbeat gap with the window idle (this machine's noise floor)", max(beats[1:]) * 1000, "ms",
                note=f"{len(beats)} beats in 2 s")
-        phase(f"import {n:,} notes", lambda: window.import_paths([notes]))
+        phase(f"import {n:,} notes", lambda: window.files.import_paths([notes]))
         assert len(window.doc.notes) == n, len(window.doc.notes)
         assert len(window.doc.placements[2].positions) == n and window.doc.clusters
-        phase(f"new task for {n:,} notes", lambda: window.push(SetInstruction(TASK_2)))
+        phase(f"new task for {n:,} notes", lambda: window.session.push(SetInstruction(TASK_2)))
         assert window.doc.embeddings.has_all("bundled", TASK_2, window.doc.texts())
-        window.undo_stack.setClean()
+        window.session.stack.set_clean()
         window.close()
         window.deleteLater()
         _pump(app, 0.1)

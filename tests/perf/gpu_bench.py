@@ -27,7 +27,12 @@ from checkpoints import BASE_SHAPE, TINY_SHAPE, build_instructor_checkpoint  # n
 INSTRUCTION = "Represent the travel note for planning a relaxing family trip: "
 LARGE_SHAPE = dict(d_model=1024, d_kv=64, d_ff=4096, num_layers=24, num_heads=16, dense_out=768, vocab_size=32128)
 SHAPES = {"tiny": TINY_SHAPE, "base": BASE_SHAPE, "large": LARGE_SHAPE}
-WORDS = ["beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain", "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market", "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule", "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"]
+WORDS = [
+    "beach", "sand", "quiet", "family", "hotel", "budget", "flight", "museum", "hiking", "trail", "mountain",
+    "lake", "snorkelling", "reef", "kids", "pool", "breakfast", "train", "ticket", "old", "town", "market",
+    "dinner", "sunset", "cruise", "island", "village", "ferry", "car", "rental", "grandparents", "nap", "schedule",
+    "weather", "july", "august", "cheap", "expensive", "booking", "walk", "short", "long", "view"
+]
 
 
 def make_notes(n: int, seed: int = 0) -> list[str]:
