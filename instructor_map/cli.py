@@ -205,8 +205,9 @@ def cmd_info(args) -> None:
 
 def _logging(verbose: bool) -> None:
     """Warnings from the core on stderr as "instructor-map: ..."; with --verbose, everything, with tracebacks."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="instructor-map: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="instructor-map: %(message)s", stream=sys.stderr)
+    if verbose:
+        logging.getLogger("instructor_map").setLevel(logging.DEBUG)
 
 
 def main(argv: list[str] | None = None) -> int:

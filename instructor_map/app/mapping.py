@@ -26,7 +26,7 @@ class Mapping(QObject):
                                   str(settings.value("device") or "auto"), settings.value("fast", False, type=bool))
         self._job: MapJob | None = None
         self.delay = QTimer(self, singleShot=True, interval=RECOMPUTE_DELAY_MS)  # edits in a row: one map
-        self.delay.timeout.connect(self.recompute)
+        self.delay.timeout.connect(lambda: self.recompute(for_edit=True))
         runner = worker.runner
         runner.progress.connect(self._on_progress)
         runner.partial.connect(self._on_partial)
@@ -66,24 +66,25 @@ class Mapping(QObject):
     # ---- asking --------------------------------------------------------------------------------------
     def _on_changed(self, change: Change) -> None:
         if change.command is None:
+            self.delay.stop()
             self.worker.cancel()
             self._set_job(None)
         if not change.remap:
             return
         if change.touches(Aspect.TASK):
-            self.delay.stop()
-            self.recompute()  # a task applied on purpose: nothing to wait for
+            self.recompute(for_edit=True)  # a task applied on purpose: nothing to wait for
         else:
             self.delay.start()
 
-    def schedule(self) -> None:
-        self.delay.start()
-
-    def recompute(self) -> None:
+    def recompute(self, for_edit: bool = False) -> None:
+        """Compute the map again. `for_edit`: it follows the newest edit and is undone with it; otherwise
+        (F5, another model or device) it is no edit of its own."""
         self.delay.stop()
         if not self.session.doc.notes:
+            self.worker.cancel()  # e.g. an import undone while it embedded
+            self._set_job(None)
             return
-        job = self.session.map_job()
+        job = self.session.map_job(for_edit=for_edit)
         self.worker.submit(job, self.session.doc.embeddings, self.choice)
         self._set_job(job)
         self.progressChanged.emit(0, 0, "Embedding…" if self.worker.model_loaded else "Loading model…")

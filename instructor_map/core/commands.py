@@ -305,6 +305,10 @@ class CommandStack:
         entry.append(cmd)
         return True
 
+    def is_done(self, cmd: Command) -> bool:
+        """`cmd` is in the history and not undone."""
+        return any(e[0] is cmd for e in self._done)
+
     def retract(self, anchor: Command | None, cmd: Command) -> None:
         """Undo an amendment and forget it (a map that was cancelled halfway)."""
         entry = next((e for e in self._done if e[0] is anchor), None)

@@ -75,7 +75,9 @@ class Session:
         for amendment in amendments:
             what |= amendment.changes
         mapped = any(isinstance(a, ApplyMap) and a.result.clusters is not None for a in amendments)
-        self.changed.emit(Change(what, command, undone=undone, remap=command.remaps and not mapped))
+        # the state undo or redo returns to may hold a map that was never finished (a job replaced halfway)
+        remap = command.remaps and (not mapped or not self.map_complete)
+        self.changed.emit(Change(what, command, undone=undone, remap=remap))
 
     @property
     def modified(self) -> bool:
@@ -98,9 +100,11 @@ class Session:
         return True
 
     # ---- maps ----------------------------------------------------------------------------------------
-    def map_job(self, clusters: int | str = "auto") -> MapJob:
-        """A job for the map of the document as it is now."""
-        return MapJob(MapRequest.from_document(self.doc, clusters), self.stack.top, self.stack)
+    def map_job(self, clusters: int | str = "auto", for_edit: bool = True) -> MapJob:
+        """A job for the map of the document as it is now. `for_edit`: the map follows the newest edit and is
+        undone with it; otherwise (another model, a recompute asked for) it is not an edit of its own."""
+        anchor = self.stack.top if for_edit else None
+        return MapJob(MapRequest.from_document(self.doc, clusters), anchor, self.stack)
 
     def apply_map(self, job: MapJob, result: MapResult, model: tuple[str, str] | None = None) -> bool:
         """Put a result of `job` into the document, as an amendment of the edit it was computed for. False
@@ -108,6 +112,8 @@ class Session:
         document was opened."""
         if job.stack is not self.stack or result.instruction != self.doc.instruction:
             return False
+        if job.anchor is not None and not self.stack.is_done(job.anchor):
+            return False  # its edit was undone: the map it led to no longer belongs
         if job.applied is not None:
             job.applied.extend(self.doc, result, model)
             command = job.applied

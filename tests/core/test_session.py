@@ -199,3 +199,47 @@ def test_imported_groups_that_exist_already_stay_on_undo():
     session.import_notes([Note("a", "sand", group="g1")], groups=[Group("g1", "Beach")])
     session.undo()
     assert "g1" in session.doc.groups
+
+
+def test_a_result_for_an_undone_import_is_dropped_even_after_its_partial_map(tiny_encoder):
+    session = Session(MapDocument(instruction=TASK))
+    session.import_notes([Note(f"n{i}", f"travel note {i}") for i in range(6)])
+    job = session.map_job()
+    state = Recorder()
+    result = pipeline.run(job.request, tiny_encoder, session.doc.embeddings, state)
+    assert session.apply_map(job, state.partials[-1])  # the partial map shows
+    session.undo()
+    assert not session.apply_map(job, result) and not session.doc.placements[2].positions
+    events = []
+    session.changed.connect(events.append)
+    session.redo()  # the import comes back with only its partial map: it must be mapped again
+    assert events[-1].remap
+
+
+def test_undo_to_a_map_that_was_never_finished_maps_again(tiny_encoder):
+    session = Session(MapDocument(instruction=TASK))
+    session.import_notes([Note(f"n{i}", f"travel note {i}") for i in range(6)])
+    job = session.map_job()
+    state = Recorder()
+    pipeline.run(job.request, tiny_encoder, session.doc.embeddings, state)
+    partial = copy.copy(state.partials[-1])
+    partial.layouts = {d: layout for d, layout in partial.layouts.items()}
+    session.apply_map(job, partial)  # a job replaced halfway: its map has no clusters
+    session.set_instruction(OTHER_TASK)
+    session.run_map(tiny_encoder)
+    events = []
+    session.changed.connect(events.append)
+    session.undo()
+    assert events[-1].remap  # back to a map without clusters: computed again
+
+
+def test_a_map_that_no_edit_asked_for_is_not_undone_with_the_newest_edit(tiny_encoder):
+    session, _ = mapped_session(tiny_encoder)
+    note = next(iter(session.doc.notes))
+    session.push(MoveNotes(2, {note: (1.0, 2.0)}))
+    session.doc.placements[2].positions.clear()  # as if the map were lost: computed again on request
+    job = session.map_job(for_edit=False)
+    result = pipeline.run(job.request, tiny_encoder, session.doc.embeddings, pipeline.QuietState())
+    assert session.apply_map(job, result)
+    session.undo()  # takes back the move only
+    assert len(session.doc.placements[2].positions) == 6 and note not in session.doc.placements[2].pins

@@ -30,10 +30,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the bundled model is local; neve
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from instructor_map.core.commands import AddNotes, SetInstruction  # noqa: E402
+from instructor_map.core.commands import AddNotes  # noqa: E402
 from instructor_map.core.document import MapDocument, Note  # noqa: E402
+from instructor_map.core.map_commands import SetInstruction  # noqa: E402
 from instructor_map.core.pca import pca_layout, pca_layouts  # noqa: E402
-from instructor_map.core.pipeline import MapRequest, add_clusters, layout_map  # noqa: E402
+from instructor_map.core.pipeline import MapRequest, find_clusters, layout_map  # noqa: E402
 from instructor_map.core.project_file import load_project, save_project  # noqa: E402
 
 MODEL = "bench-model"
@@ -226,8 +227,7 @@ def reinstruct_figures(app, n: int, rounds: int) -> None:
     doc = make_doc(n, X, topic, with_clusters=False)
     Y, _ = clustered_vectors(n, seed=2)
     doc.embeddings.put(MODEL, TASK_2, doc.texts(), Y)
-    add_clusters(layout_map(MapRequest.from_document(doc), X, with_clusters=False),
-                 MapRequest.from_document(doc)).apply(doc)
+    layout_map(MapRequest.from_document(doc), X).apply(doc)
     canvas = MapCanvas2D()
     _show(app, canvas)
     canvas.set_document(doc)
@@ -244,7 +244,7 @@ def reinstruct_figures(app, n: int, rounds: int) -> None:
         with threadpool_limits(APP_THREADS):
             result = layout_map(request, vectors, with_clusters=False)
             t3 = time.perf_counter()
-            add_clusters(result, request)
+            result.clusters, result.cluster_labels, result.renamed = find_clusters(request, vectors)
             t4 = time.perf_counter()
         result.apply(doc)
         t5 = time.perf_counter()
