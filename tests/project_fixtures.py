@@ -1,6 +1,7 @@
 """A rich project document and a saved copy of it, shared by the .imap project file tests in tests/core."""
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 
 from instructor_map.core.document import Group, Link, MapDocument, Note
-from instructor_map.core.project_file import save_project
+from instructor_map.core.errors import InputError
+from instructor_map.core.project_file import load_project, save_project
 
 
 def rich_document() -> MapDocument:
@@ -51,3 +53,20 @@ def saved_fixture(tmp_path) -> Path:
     path = tmp_path / "trip.imap"
     save_project(rich_document(), path)
     return path
+
+
+def npy(array, allow_pickle=False) -> bytes:
+    """An .npy file's bytes."""
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=allow_pickle)
+    return buf.getvalue()
+
+
+def refused(path, *words) -> str:
+    """Opening `path` fails with one line that names the file and says each of `words`."""
+    with pytest.raises(InputError) as info:
+        load_project(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message, message
+    assert all(word in message for word in words), message
+    return message

@@ -63,9 +63,9 @@ class MainWindow(QMainWindow):
             self, self.session, self.files, self.note_actions, self.map_actions, self.mapping, self.display,
             self.canvas, self.view3d, self.notes_panel.search, self.escape))
         self.session.changed.connect(self._on_session_changed)
-        self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
-        self._autosave_timer.timeout.connect(self.files.autosave)
-        self._autosave_timer.start()
+        self.autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.files.autosave)
+        self.autosave_timer.start()
         self.setAcceptDrops(True)
         self.restoreGeometry(self.settings.value("geometry") or b"")
         self.session.replace(MapDocument())
@@ -267,6 +267,6 @@ class MainWindow(QMainWindow):
             return
         self.files.closing()
         self.settings.setValue("geometry", self.saveGeometry())
-        self._autosave_timer.stop()
+        self.autosave_timer.stop()
         self.mapping.stop()
         event.accept()

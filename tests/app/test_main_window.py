@@ -169,7 +169,7 @@ def test_bad_import_shows_one_dialog_and_keeps_the_document(qtbot, make_window, 
 def _crash(window):
     """What a killed process leaves: no close event, no save, no autosave cleanup."""
     window.worker.stop()
-    window._autosave_timer.stop()
+    window.autosave_timer.stop()
     window.session.stack.set_clean()
     window.hide()
 

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from project_fixtures import (
+    npy,
     read_members,
+    refused,
     rich_document,
     saved_fixture,  # noqa: F401  (the fixture "saved")
 )
@@ -34,22 +36,6 @@ def edit_json(path, change) -> None:
     data = json.loads(members["project.json"])
     members["project.json"] = json.dumps(change(data) or data).encode()
     write_members(path, members)
-
-
-def npy(array, allow_pickle=False) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=allow_pickle)
-    return buf.getvalue()
-
-
-def refused(path, *words) -> str:
-    with pytest.raises(InputError) as info:
-        load_project(path)
-    message = str(info.value)
-    assert "\n" not in message and str(path) in message
-    for word in words:
-        assert word in message
-    return message
 
 
 # ---- hostile files --------------------------------------------------------------------------------------

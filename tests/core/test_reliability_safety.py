@@ -20,10 +20,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from project_fixtures import npy, refused
 
 import instructor_map
 from instructor_map.core.document import Group, Link, MapDocument, Note
-from instructor_map.core.errors import InputError
 from instructor_map.core.exporters import export
 from instructor_map.core.pipeline import MapRequest, layout_map
 from instructor_map.core.project_file import load_project, save_project
@@ -40,21 +40,6 @@ def write_members(path, members: dict[str, bytes], compression=zipfile.ZIP_DEFLA
     with zipfile.ZipFile(path, "w", compression) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
-
-
-def npy(array, allow_pickle=False) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=allow_pickle)
-    return buf.getvalue()
-
-
-def refused(path, *words) -> str:
-    with pytest.raises(InputError) as info:
-        load_project(path)
-    message = str(info.value)
-    assert "\n" not in message and str(path) in message, message
-    assert all(word in message for word in words), message
-    return message
 
 
 # ---- crafted project files ------------------------------------------------------------------------------
