@@ -91,7 +91,10 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
     edit = bar.addMenu("&Edit")
     undo = _action(edit, "&Undo", t.session.undo, QKeySequence.Undo)
     redo = _action(edit, "&Redo", t.session.redo)
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+    # Ctrl+Shift+Z everywhere, and the platform's own Redo; one key twice would make both ambiguous (X11)
+    keys = [QKeySequence("Ctrl+Shift+Z")]
+    keys += [k for k in QKeySequence.keyBindings(QKeySequence.Redo) if k not in keys]
+    redo.setShortcuts(keys)
     edit.addSeparator()
     _action(edit, "&Add note…", notes.add_note, "Ctrl+Shift+N")
     _action(edit, "&Delete", notes.delete, QKeySequence.Delete)

@@ -243,3 +243,19 @@ def test_cluster_names_show_on_the_map_and_renaming_is_undoable(qtbot, make_wind
     assert cluster in window.doc.cluster_renamed
     window.session.undo()
     assert overlay.names_shown()[cluster][0] != "Coral reefs"
+
+
+def test_undo_and_redo_keys_take_back_and_bring_back_an_edit(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    import_notes(qtbot, window, tmp_path)
+    note = window.doc.note_ids[0]
+    window.canvas.notesMoved.emit({note: (3.0, 4.0)})
+    assert window.undo_action.text() == "&Undo Move 1 note" and window.isWindowModified()
+    window.activateWindow()  # shortcuts go to the active window
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert note not in window.doc.placements[2].pins and window.redo_action.isEnabled()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.doc.placements[2].pins[note] == (3.0, 4.0) and not window.redo_action.isEnabled()

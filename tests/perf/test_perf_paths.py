@@ -2,7 +2,6 @@
 
     python -m pytest tests/perf/test_perf_paths.py
 
-(tests/perf is outside the default testpaths, so these run only when named.)
 """
 from __future__ import annotations
 
