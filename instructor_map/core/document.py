@@ -100,6 +100,9 @@ class MapDocument:
     clusters: dict[str, int] = field(default_factory=dict)  # note id -> cluster number
     cluster_labels: dict[int, str] = field(default_factory=dict)
     cluster_renamed: set[int] = field(default_factory=set)  # labels the user typed, kept on re-clustering
+    cluster_locked: set[int] = field(default_factory=set)  # clusters whose notes stay together on re-clustering
+    cluster_assigned: dict[str, int] = field(default_factory=dict)  # note id -> cluster the user put it in
+    cluster_count: int | str = "auto"  # how many clusters: "auto", a number, or "none"
     embeddings: EmbeddingCache = field(default_factory=EmbeddingCache)
 
     # ---- ids -------------------------------------------------------------------------------------------
@@ -148,6 +151,7 @@ class MapDocument:
             "places": {d: (p.positions.pop(note_id, None), p.pins.pop(note_id, None))
                        for d, p in self.placements.items()},
             "cluster": self.clusters.pop(note_id, None),
+            "assigned": self.cluster_assigned.pop(note_id, None),
         }
         return removed
 
@@ -163,6 +167,8 @@ class MapDocument:
                 self.placements[d].pins[note.id] = pin
         if removed["cluster"] is not None:
             self.clusters[note.id] = removed["cluster"]
+        if removed.get("assigned") is not None:
+            self.cluster_assigned[note.id] = removed["assigned"]
 
     def add_link(self, link: Link) -> None:
         for end in (link.source, link.target):
