@@ -44,6 +44,16 @@ def _group_name(doc: MapDocument, note: Note) -> str:
     return group.name if group else ""
 
 
+def _cluster_name(doc: MapDocument, note_id: str) -> str:
+    """The name of the note's cluster as the map shows it, or "" for a note in no cluster."""
+    cluster = doc.clusters.get(note_id)
+    return "" if cluster is None else _name_of(doc, cluster)
+
+
+def _name_of(doc: MapDocument, cluster: int) -> str:
+    return doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}")  # the map's name for an unnamed cluster
+
+
 def _place(doc: MapDocument, dims: int, note_id: str) -> list[float] | None:
     pos = doc.placements[dims].position(note_id)
     if pos is None or not all(math.isfinite(v) for v in pos):
@@ -63,12 +73,12 @@ def _cell(text: str) -> str:
 def _csv(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(["id", "text", *_axes(dims), "cluster", "group", "title"])
+    writer.writerow(["id", "text", *_axes(dims), "cluster", "cluster_name", "group", "title"])
     for note in doc.notes.values():
         place = _place(doc, dims, note.id)
         coords = [round(v, 6) for v in place] if place else [""] * dims
         writer.writerow([_cell(note.id), _cell(note.text), *coords, doc.clusters.get(note.id, ""),
-                         _cell(_group_name(doc, note)), _cell(note.title)])
+                         _cell(_cluster_name(doc, note.id)), _cell(_group_name(doc, note)), _cell(note.title)])
     fh.write(out.getvalue().encode("utf-8"))
 
 
@@ -83,7 +93,14 @@ def _json(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
                       "pinned": note.id in pins, "metadata": note.metadata})
     links = [{"id": ln.id, "source": ln.source, "target": ln.target, "kind": ln.kind, "label": ln.label}
              for ln in doc.links.values()]
-    data = {"instruction": doc.instruction, "model": doc.model, "notes": notes, "links": links}
+    members: dict[int, list[str]] = {}
+    for note_id in doc.notes:
+        if (cluster := doc.clusters.get(note_id)) is not None:
+            members.setdefault(cluster, []).append(note_id)
+    clusters = [{"id": c, "name": _name_of(doc, c), "notes": members[c], "locked": c in doc.cluster_locked}
+                for c in sorted(members)]
+    data = {"instruction": doc.instruction, "model": doc.model, "notes": notes, "links": links,
+            "clusters": clusters}
     fh.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
@@ -135,7 +152,8 @@ def _graphml(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
     graph = nx.MultiDiGraph()
     for note in doc.notes.values():
         attrs = {"label": _xml(note.title or note.text[:80]), "text": _xml(note.text), "title": _xml(note.title),
-                 "cluster": doc.cluster_of(note.id), "group": _xml(_group_name(doc, note))}
+                 "cluster": doc.cluster_of(note.id),
+                 "cluster_name": _xml(_cluster_name(doc, note.id)), "group": _xml(_group_name(doc, note))}
         place = _place(doc, dims, note.id)
         if place:
             attrs.update(zip(_axes(dims), place))

@@ -35,6 +35,21 @@ def doc() -> MapDocument:
     return doc
 
 
+@pytest.fixture
+def clustered() -> MapDocument:
+    """Two named clusters (one the user locked), an unnamed one, a name left from an empty one, a loose note."""
+    doc = MapDocument()
+    for note_id, text in [("n1", "Sand and sea"), ("n2", "Tax forms"), ("n3", "Sunscreen"), ("n4", "Loose thought"),
+                          ("n5", "Receipts"), ("n6", "Shells")]:
+        doc.insert_note(Note(note_id, text))
+    doc.clusters = {"n5": 0, "n3": 1, "n6": 3, "n2": 0, "n1": 1}  # not in note order; n4 in no cluster
+    doc.cluster_labels = {0: "=taxes · receipts", 1: "beach · sun", 2: "emptied"}
+    doc.cluster_renamed = {0}
+    doc.cluster_locked = {1}
+    doc.cluster_assigned = {"n3": 1}
+    return doc
+
+
 def read_csv(path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -78,7 +93,7 @@ def test_failed_export_keeps_the_old_file(doc, tmp_path, monkeypatch):
 def test_csv_has_the_documented_columns_and_displayed_places(doc, tmp_path):
     export(doc, tmp_path / "map.csv")
     rows = read_csv(tmp_path / "map.csv")
-    assert list(rows[0]) == ["id", "text", "x", "y", "cluster", "group", "title"]
+    assert list(rows[0]) == ["id", "text", "x", "y", "cluster", "cluster_name", "group", "title"]
     assert [r["id"] for r in rows] == list(doc.notes)
     first = rows[0]
     assert (first["x"], first["y"]) == ("-1.5", "2.0")  # the pin, not the computed place
@@ -105,12 +120,23 @@ def test_csv_in_3d_has_z(doc, tmp_path):
     assert rows[1]["z"] == ""
 
 
+def test_csv_names_each_note_s_cluster(clustered, tmp_path):
+    export(clustered, tmp_path / "map.csv")
+    rows = {r["id"]: r for r in read_csv(tmp_path / "map.csv")}
+    assert {k: (r["cluster"], r["cluster_name"]) for k, r in rows.items()} == {
+        "n1": ("1", "beach · sun"), "n2": ("0", "'=taxes · receipts"), "n3": ("1", "beach · sun"),
+        "n4": ("", ""), "n5": ("0", "'=taxes · receipts"), "n6": ("3", "Cluster 4")}  # the map's name for it
+
+
 # ---- JSON ---------------------------------------------------------------------------------------------
 def test_json_export(doc, tmp_path):
     export(doc, tmp_path / "map.json")
     raw = (tmp_path / "map.json").read_bytes()
     assert "🏖️".encode() in raw  # UTF-8, not \u escapes
     data = json.loads(raw)
+    assert list(data) == ["instruction", "model", "notes", "links", "clusters"]
+    assert data["clusters"] == [{"id": 0, "name": "Cluster 1", "notes": ["n1"], "locked": False},
+                                {"id": 1, "name": "Cluster 2", "notes": ["n2"], "locked": False}]
     assert data["instruction"] == doc.instruction and data["model"] == "bundled"
     first = data["notes"][0]
     assert first == {"id": "n1", "text": 'Beach <script>&"', "title": "Sunny 🏖️", "group": "=Sea",
@@ -118,6 +144,25 @@ def test_json_export(doc, tmp_path):
                      "metadata": {"src": "a.md"}}
     assert data["notes"][-1]["x"] is None and data["notes"][-1]["cluster"] is None
     assert data["links"][1] == {"id": "l2", "source": "n2", "target": "n3", "kind": "opposes", "label": "but"}
+
+
+def test_json_lists_the_clusters_with_their_notes(clustered, tmp_path):
+    export(clustered, tmp_path / "map.json")
+    data = json.loads((tmp_path / "map.json").read_text(encoding="utf-8"))
+    assert data["clusters"] == [
+        {"id": 0, "name": "=taxes · receipts", "notes": ["n2", "n5"], "locked": False},  # JSON is not escaped
+        {"id": 1, "name": "beach · sun", "notes": ["n1", "n3"], "locked": True},
+        {"id": 3, "name": "Cluster 4", "notes": ["n6"], "locked": False},
+    ]
+    assert {n["id"]: n["cluster"] for n in data["notes"]} == {"n1": 1, "n2": 0, "n3": 1, "n4": None, "n5": 0,
+                                                             "n6": 3}
+
+
+def test_json_without_clusters_has_an_empty_list(tmp_path):
+    doc = MapDocument()
+    doc.insert_note(Note("n1", "alone"))
+    export(doc, tmp_path / "map.json")
+    assert json.loads((tmp_path / "map.json").read_text(encoding="utf-8"))["clusters"] == []
 
 
 def test_json_in_3d_has_z(doc, tmp_path):
@@ -174,6 +219,17 @@ def test_graphml_reads_back_with_networkx(doc, tmp_path):
     kinds = sorted(d["kind"] for _, _, d in graph.edges(data=True))
     assert kinds == ["opposes", "related", "supports", "supports"]
     assert {d["label"] for _, _, d in graph.edges("n2", data=True)} == {"but"}
+
+
+def test_graphml_nodes_name_their_cluster(clustered, tmp_path):
+    clustered.cluster_labels[1] = "beach\x01 · sun"  # XML cannot hold the control character
+    export(clustered, tmp_path / "map.graphml")
+    nodes = nx.read_graphml(tmp_path / "map.graphml").nodes
+    assert {k: (nodes[k]["cluster"], nodes[k]["cluster_name"]) for k in clustered.notes} == {
+        "n1": (1, "beach · sun"), "n2": (0, "=taxes · receipts"), "n3": (1, "beach · sun"), "n4": (-1, ""),
+        "n5": (0, "=taxes · receipts"), "n6": (3, "Cluster 4")}
+    text = (tmp_path / "map.graphml").read_text(encoding="utf-8")
+    assert 'attr.name="cluster_name" attr.type="string"' in text
 
 
 def test_graphml_in_3d_has_z(doc, tmp_path):
