@@ -139,6 +139,7 @@ def cmd_map(args) -> None:
     result = _import(args)
     encoder = _encoder(args)
     session = Session()
+    session.doc.cluster_count = k  # remembered in the project, for the app's Map > Clusters
     session.set_instruction(args.instruction)
     session.import_notes(result.notes, result.links, result.places, result.groups)
     memo = QueryMemo()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsPolygonItem
 from instructor_map.app.pg_shim import text_size
 from instructor_map.core.document import MapDocument
 from instructor_map.core.hull import core_hull
-from instructor_map.paint.regions import NAME_FILL, cluster_name, grown_polygon, name_color, region_color
+from instructor_map.paint.regions import NAME_FILL, grown_polygon, name_color, region_color
 
 Z_HULLS, Z_NAMES = -20, 40
 
@@ -61,7 +61,7 @@ class ClusterOverlay(QObject):
             self.hulls[cluster].show()
             name = self.names.get(cluster) or self._new_name(cluster)
             name.show()
-            name.setText(cluster_name(doc, cluster))
+            name.setText(doc.cluster_name(cluster))
             centre = points.mean(axis=0)
             name.setPos(float(centre[0]), float(centre[1]))
             self._members[cluster] = rows, centre

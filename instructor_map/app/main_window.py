@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from instructor_map.app import dialogs
 from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.canvas3d import MapView3D
+from instructor_map.app.cluster_actions import ClusterActions
 from instructor_map.app.files import ProjectFiles
 from instructor_map.app.insights_panel import InsightsPanel
 from instructor_map.app.instruction_bar import InstructionBar
@@ -55,12 +56,15 @@ class MainWindow(QMainWindow):
                                   self.tabs, self._tab3d)
         self.mapping = Mapping(self.session, self.worker, self.settings, model, self)
         self.files = ProjectFiles(self.session, self.settings, self)
-        self.note_actions = NoteActions(self.session, self, self.selection, lambda: self.display.dims)
+        self.cluster_actions = ClusterActions(self.session, self)
+        self.note_actions = NoteActions(self.session, self, self.selection, lambda: self.display.dims,
+                                        self.cluster_actions)
         self.map_actions = MapActions(self.session, self.mapping, self, self._wanted_answers,
                                       lambda: self.suggestions_panel.threshold)
         self._connect()
         self.undo_action, self.redo_action = build_menus(MenuTargets(
-            self, self.session, self.files, self.note_actions, self.map_actions, self.mapping, self.display,
+            self, self.session, self.files, self.note_actions, self.cluster_actions, self.map_actions, self.mapping,
+            self.display,
             self.canvas, self.view3d, self.notes_panel.search, self.escape))
         self.session.changed.connect(self._on_session_changed)
         self.autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
@@ -146,7 +150,7 @@ class MainWindow(QMainWindow):
         self.view3d.noteActivated.connect(notes.edit_text)
         canvas.contextMenuRequested.connect(notes.context_menu)
         canvas.linkRequested.connect(notes.link)
-        canvas.clusters.renameRequested.connect(notes.rename_cluster)
+        canvas.clusters.renameRequested.connect(self.cluster_actions.rename)
         panel.addRequested.connect(notes.add_note)
         panel.editRequested.connect(notes.edit_text)
         panel.deleteRequested.connect(notes.delete)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QMainWindow
 from instructor_map.app import dialogs
 from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.canvas3d import MapView3D
+from instructor_map.app.cluster_actions import ClusterActions
 from instructor_map.app.files import ProjectFiles
 from instructor_map.app.map_actions import MapActions
 from instructor_map.app.map_display import MapDisplay
@@ -39,6 +40,7 @@ class MenuTargets:
     session: Session
     files: ProjectFiles
     notes: NoteActions
+    clusters: ClusterActions
     maps: MapActions
     mapping: Mapping
     display: MapDisplay
@@ -125,6 +127,8 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
         layouts.addAction(action)
     mapping.aboutToShow.connect(lambda: modes[maps.arrangement().mode].setChecked(True))
     _action(mapping, "A&xes…", maps.choose_axes)
+    counts = mapping.addMenu("C&lusters")
+    counts.aboutToShow.connect(lambda: _fill_counts(t, counts))
     compare = mapping.addMenu("Compare with previous &task")
     compare.aboutToShow.connect(lambda: _fill_compare(t.session, maps, compare))
     mapping.addSeparator()
@@ -153,6 +157,18 @@ def _fill_compare(session: Session, maps: MapActions, menu) -> None:
     else:
         menu.addSeparator()
         _action(menu, "Stop comparing", maps.stop_comparing).setEnabled(maps.comparing is not None)
+
+
+def _fill_counts(t: MenuTargets, menu) -> None:
+    """Map > Clusters: automatic, a number the user chooses, or none; the current choice is checked."""
+    menu.clear()
+    group, count = QActionGroup(menu), t.session.doc.cluster_count
+    number = f"&Number… ({count})" if isinstance(count, int) else "&Number…"
+    for text, value in (("&Automatic", "auto"), (number, None), ("&Off", "none")):
+        action = _action(menu, text, lambda v=value: t.clusters.set_count(v))
+        action.setCheckable(True)
+        action.setChecked(count == value or (value is None and isinstance(count, int)))
+        group.addAction(action)
 
 
 def _show_clusters(canvas: MapCanvas2D, on: bool) -> None:

@@ -7,8 +7,11 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QColorDialog, QMenu, QWidget
 
 from instructor_map.app import dialogs
+from instructor_map.app.cluster_actions import ClusterActions
 from instructor_map.core import commands as cmds
+from instructor_map.core.cluster_commands import MoveToCluster
 from instructor_map.core.document import LINK_KINDS, Group, Link, MapDocument, Note, short_label
+from instructor_map.core.hull import cluster_at
 from instructor_map.core.session import Session
 
 MENU_CHARS = 28  # of a note's label in a menu
@@ -20,8 +23,9 @@ class NoteActions:
     `selection()` gives the selected notes, `dims()` the map shown (2 or 3)."""
 
     def __init__(self, session: Session, parent: QWidget, selection: Callable[[], list[str]],
-                 dims: Callable[[], int]):
+                 dims: Callable[[], int], clusters: ClusterActions):
         self.session, self.parent, self.selection, self.dims = session, parent, selection, dims
+        self.clusters = clusters
         self.link_kind = "supports"
 
     @property
@@ -32,7 +36,17 @@ class NoteActions:
         self.session.push(command)
 
     def move(self, dims: int, places: dict) -> None:
-        self.push(cmds.MoveNotes(dims, places))
+        """Notes dragged to new places; one note dropped on another cluster's region joins that cluster."""
+        move = cmds.MoveNotes(dims, places)
+        self.push(move)
+        if dims != 2 or len(places) != 1 or not self.doc.clusters:
+            return
+        (note_id, place), = places.items()
+        placement = self.doc.placements[2]
+        shown = {k: placement.position(k) for k in self.doc.clusters}
+        target = cluster_at({k: p for k, p in shown.items() if p is not None}, self.doc.clusters, place, {note_id})
+        if target is not None and target != self.doc.clusters.get(note_id):
+            self.session.amend(move, MoveToCluster([note_id], target, self.doc.cluster_name(target)))
 
     def edit_text(self, note_id: str) -> None:
         text = dialogs.get_text(self.parent, "Edit note", "Text:", self.doc.notes[note_id].text, multiline=True)
@@ -73,13 +87,6 @@ class NoteActions:
         else:
             self.push(cmds.AddGroup(Group(self.doc.new_id("g"), name), ids))
 
-    def rename_cluster(self, cluster: int, name: str | None = None) -> None:
-        old = self.doc.cluster_labels.get(cluster, "")
-        if name is None:
-            name = dialogs.get_text(self.parent, "Rename cluster", "Name:", old)
-        if name and name.strip() and name.strip() != old:
-            self.push(cmds.RenameCluster(cluster, name.strip()))
-
     def link(self, source: str, target: str, kind: str | None = None) -> None:
         if source != target:
             self.push(cmds.AddLink(Link(self.doc.new_id("l"), source, target, kind or self.link_kind)))
@@ -103,7 +110,7 @@ class NoteActions:
             self.menu_for(ids).popup(global_pos)
 
     def menu_for(self, ids) -> QMenu:
-        """The right-click menu for notes: pin, edit, colour, group, link them, change or remove their links."""
+        """The right-click menu for notes: pin, edit, colour, group, cluster, link them, change or remove links."""
         menu = QMenu(self.parent)
         pinned = all(i in self.doc.placements[2].pins for i in ids)
         menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(ids, not pinned))
@@ -111,6 +118,8 @@ class NoteActions:
         menu.addAction("Colour…", lambda: self.set_color(ids))
         menu.addAction("Clear colour", lambda: self.set_color(ids, ""))
         menu.addAction("Group…", lambda: self.set_group(ids))
+        if self.doc.clusters:
+            self.clusters.fill_menu(menu.addMenu("Cluster"), ids)
         if len(ids) == 2:
             links = menu.addMenu("Link")
             for kind in LINK_KINDS:

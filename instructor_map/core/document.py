@@ -183,5 +183,9 @@ class MapDocument:
         if instruction and instruction not in self.instruction_history:
             self.instruction_history.append(instruction)
 
+    def cluster_name(self, cluster: int) -> str:
+        """The cluster's name, or "Cluster N" (counting from 1) while it has none."""
+        return self.cluster_labels.get(cluster, f"Cluster {cluster + 1}")
+
     def cluster_of(self, note_id: str) -> int:
         return self.clusters.get(note_id, -1)

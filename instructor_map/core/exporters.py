@@ -47,11 +47,7 @@ def _group_name(doc: MapDocument, note: Note) -> str:
 def _cluster_name(doc: MapDocument, note_id: str) -> str:
     """The name of the note's cluster as the map shows it, or "" for a note in no cluster."""
     cluster = doc.clusters.get(note_id)
-    return "" if cluster is None else _name_of(doc, cluster)
-
-
-def _name_of(doc: MapDocument, cluster: int) -> str:
-    return doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}")  # the map's name for an unnamed cluster
+    return "" if cluster is None else doc.cluster_name(cluster)
 
 
 def _place(doc: MapDocument, dims: int, note_id: str) -> list[float] | None:
@@ -97,7 +93,7 @@ def _json(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
     for note_id in doc.notes:
         if (cluster := doc.clusters.get(note_id)) is not None:
             members.setdefault(cluster, []).append(note_id)
-    clusters = [{"id": c, "name": _name_of(doc, c), "notes": members[c], "locked": c in doc.cluster_locked}
+    clusters = [{"id": c, "name": doc.cluster_name(c), "notes": members[c], "locked": c in doc.cluster_locked}
                 for c in sorted(members)]
     data = {"instruction": doc.instruction, "model": doc.model, "notes": notes, "links": links,
             "clusters": clusters}

@@ -61,11 +61,14 @@ class MapRequest:
     cluster_labels: dict[int, str] = field(default_factory=dict)
     renamed: set[int] = field(default_factory=set)
     k: int | str = "auto"  # "auto", "none" or a number
+    assigned: dict[str, int] = field(default_factory=dict)  # notes the user put in a cluster: they stay there
+    locked: set[int] = field(default_factory=set)  # clusters the user locked: their notes stay together
     arrangement: Arrangement = field(default_factory=Arrangement)  # how the 2D map is arranged
     graph: MapDocument | None = None  # notes and links, for a 2D map that is not plain PCA
 
     @classmethod
-    def from_document(cls, doc: MapDocument, clusters: int | str = "auto") -> MapRequest:
+    def from_document(cls, doc: MapDocument, clusters: int | str | None = None) -> MapRequest:
+        """`clusters`: how many ("auto", a number, "none"); None for the document's own choice."""
         arrangement = Arrangement.of(doc.placements[2].basis)
         graph = None if arrangement.plain else MapDocument(
             notes=dict(doc.notes), links={k: copy.copy(v) for k, v in doc.links.items()})
@@ -74,7 +77,8 @@ class MapRequest:
             previous={d: dict(p.positions) for d, p in doc.placements.items()},
             pins={d: dict(p.pins) for d, p in doc.placements.items()},
             clusters=dict(doc.clusters), cluster_labels=dict(doc.cluster_labels),
-            renamed=set(doc.cluster_renamed), k=clusters, arrangement=arrangement, graph=graph,
+            renamed=set(doc.cluster_renamed), k=doc.cluster_count if clusters is None else clusters,
+            assigned=dict(doc.cluster_assigned), locked=set(doc.cluster_locked), arrangement=arrangement, graph=graph,
         )
 
 
@@ -177,7 +181,7 @@ def find_clusters(request: MapRequest, vectors: np.ndarray) -> tuple[dict, dict,
     if request.k == "none" or not request.ids:
         return None
     return recluster(vectors, request.ids, request.texts, request.clusters, request.cluster_labels,
-                     request.renamed, k=request.k)
+                     request.renamed, k=request.k, assigned=request.assigned, locked=request.locked)
 
 
 def find_layouts(request: MapRequest, vectors: np.ndarray) -> dict[int, Layout]:

@@ -79,6 +79,11 @@ class Session:
         remap = command.remaps and (not mapped or not self.map_complete)
         self.changed.emit(Change(what, command, undone=undone, remap=remap))
 
+    def amend(self, anchor: Command, command: Command) -> None:
+        """Do `command` as part of the edit `anchor` (just pushed): one undo takes back both."""
+        if self.stack.amend(anchor, command):
+            self.changed.emit(Change(command.changes, command))
+
     @property
     def modified(self) -> bool:
         return self.stack.modified
@@ -100,7 +105,7 @@ class Session:
         return True
 
     # ---- maps ----------------------------------------------------------------------------------------
-    def map_job(self, clusters: int | str = "auto", for_edit: bool = True) -> MapJob:
+    def map_job(self, clusters: int | str | None = None, for_edit: bool = True) -> MapJob:
         """A job for the map of the document as it is now. `for_edit`: the map follows the newest edit and is
         undone with it; otherwise (another model, a recompute asked for) it is not an edit of its own."""
         anchor = self.stack.top if for_edit else None
@@ -132,7 +137,7 @@ class Session:
             self.changed.emit(Change(Aspect.PLACES | Aspect.CLUSTERS, job.applied, undone=True))
             job.applied = None
 
-    def run_map(self, encoder, clusters: int | str = "auto", state: TaskState | None = None,
+    def run_map(self, encoder, clusters: int | str | None = None, state: TaskState | None = None,
                 pole_vectors: Callable[[list[str]], np.ndarray] | None = None) -> MapResult | None:
         """Compute the map here and now (the command line); None when `state` interrupted it."""
         job = self.map_job(clusters)

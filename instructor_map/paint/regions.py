@@ -6,16 +6,11 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPolygonF
 
-from instructor_map.core.document import MapDocument
 from instructor_map.paint.palette import cluster_color
 
 HULL_ALPHA, NAME_ALPHA = 30, 235
 NAME_FILL = QColor(255, 255, 255, 200)
 GROWTH = 1.08  # a region on the canvas reaches this much farther from its centre than its corners
-
-
-def cluster_name(doc: MapDocument, cluster: int) -> str:
-    return doc.cluster_labels.get(cluster, f"Cluster {cluster + 1}")
 
 
 def region_color(cluster: int) -> QColor:

@@ -28,7 +28,7 @@ from instructor_map.paint.marks import (
     draw_pins,
 )
 from instructor_map.paint.palette import BACKGROUND, LINK_STYLES, PIN, TEXT, note_color
-from instructor_map.paint.regions import NAME_FILL, cluster_name, name_color, region_color, rounded_region
+from instructor_map.paint.regions import NAME_FILL, name_color, region_color, rounded_region
 
 FORMATS = ("png", "svg")
 SIZE = (1600, 1000)  # pixels
@@ -201,7 +201,7 @@ def _cluster_names(doc: MapDocument, clusters: dict[int, list[int]], xy: np.ndar
     metrics = QFontMetricsF(_font(14, bold=True))
     names, boxes = [], np.zeros((0, 4))
     for cluster, rows in clusters.items():
-        text = " ".join(_clean(cluster_name(doc, cluster)).split())
+        text = " ".join(_clean(doc.cluster_name(cluster)).split())
         text = metrics.elidedText(text, Qt.ElideRight, area.width() / 3)
         w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 4
         (x, y), spots = xy[rows].mean(axis=0), []

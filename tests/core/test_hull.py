@@ -19,3 +19,16 @@ def test_small_or_flat_clusters_keep_their_points():
     assert len(core_hull(np.array([[0.0, 0.0], [1.0, 1.0]]))) == 2
     line = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
     assert core_hull(line).tolist() == line.tolist()
+
+
+def test_the_cluster_under_a_dropped_note():
+    from instructor_map.core.hull import cluster_at
+
+    ring = [(np.cos(a), np.sin(a)) for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)]
+    places = {f"a{i}": (x * 10, y * 10) for i, (x, y) in enumerate(ring)}
+    places.update({f"b{i}": (x * 10 + 50, y * 10) for i, (x, y) in enumerate(ring)})
+    clusters = {k: 0 if k.startswith("a") else 1 for k in places}
+    assert cluster_at(places, clusters, (50.0, 1.0)) == 1
+    assert cluster_at(places, clusters, (0.0, -1.0)) == 0
+    assert cluster_at(places, clusters, (25.0, 0.0)) is None  # between the two
+    assert cluster_at(places, clusters, (50.0, 0.0), exclude={f"b{i}" for i in range(8)}) is None

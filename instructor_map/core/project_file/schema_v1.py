@@ -57,6 +57,9 @@ def payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
         "clusters": dict(doc.clusters),
         "cluster_labels": {str(k): v for k, v in doc.cluster_labels.items()},
         "cluster_renamed": sorted(doc.cluster_renamed),
+        "cluster_locked": sorted(doc.cluster_locked),
+        "cluster_assigned": dict(doc.cluster_assigned),
+        "cluster_count": doc.cluster_count,
         "views": {str(d): {"positions": _finite_places(v.positions), "pins": _finite_places(v.pins),
                            "basis": v.basis} for d, v in doc.placements.items()},
         "embeddings": index,
@@ -202,6 +205,19 @@ def _read_clusters(doc: MapDocument, data: dict, warn: Warn) -> None:
         doc.cluster_labels[cluster] = check(label, str, f"the label of cluster {key}")
     renamed = get(data, "cluster_renamed", list, "", [])
     doc.cluster_renamed = {check(n, int, "an entry of 'cluster_renamed'") for n in renamed}
+    # hand corrections (optional: files from before them have none)
+    locked = get(data, "cluster_locked", list, "", [])
+    doc.cluster_locked = {check(n, int, "an entry of 'cluster_locked'") for n in locked}
+    assigned = get(data, "cluster_assigned", dict, "", {})
+    doc.cluster_assigned = {k: check(n, int, f"the cluster {k!r} was put in") for k, n in assigned.items()
+                            if k in doc.notes}
+    doc.cluster_count = _cluster_count(data.get("cluster_count", "auto"))
+
+
+def _cluster_count(value) -> int | str:
+    if value in ("auto", "none") or (is_a(value, int) and value >= 1):
+        return value
+    raise BadProject(f"project.json: 'cluster_count' should be \"auto\", \"none\" or a whole number, not {value!r}")
 
 
 def _read_view(raw: dict, dims: int, doc: MapDocument, warn: Warn) -> Placement:
