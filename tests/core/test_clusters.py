@@ -29,10 +29,10 @@ def test_auto_finds_the_four_topics_and_names_them():
     result = cluster(X, texts)
     assert result.k == 4 and result.silhouette > 0.3
     assert adjusted_rand_score(truth, result.labels) >= 0.9
-    for c, name in result.names.items():
+    for c, name in result.names.items():  # a short phrase of the topic's own words
         topic = TOPICS[np.bincount(truth[result.labels == c]).argmax()]
-        words = name.split(" · ")
-        assert len(words) == 3 and set(words) <= set(topic)
+        words = name.split()
+        assert 1 <= len(words) <= 3 and words[0] in topic and words[-1] in topic
 
 
 def test_clustering_is_deterministic_and_numbered_by_first_appearance():
@@ -61,7 +61,7 @@ def test_few_or_identical_notes_make_one_cluster():
         single = cluster(X[:n], texts[:n])
         assert single.k == 1 and single.labels.tolist() == [0] * n and single.silhouette is None
     same = cluster(np.tile(X[:1], (6, 1)), ["beach sand"] * 6)
-    assert same.k == 1 and not same.labels.any() and same.names == {0: "beach · sand"}
+    assert same.k == 1 and not same.labels.any() and same.names == {0: "beach sand"}
     clumped = cluster(np.tile(X[:1], (6, 1)), ["x"] * 6, k=3)
     assert clumped.labels.max() == clumped.k - 1
 
@@ -76,9 +76,8 @@ def test_keyword_labels_pick_the_topic_words():
     texts = ["sunny beach sand", "beach swim sea", "the beach at dawn", "ski slope snow", "snow on the slope",
              "fresh snow ski"]
     names = keyword_labels(texts, [0, 0, 0, 1, 1, 1])
-    assert names[0].split(" · ")[0] == "beach"
-    assert names[1].split(" · ")[0] == "snow" and "the" not in names[1]
-    assert keyword_labels(["zebra apple mango"], [0], top_n=2) == {0: "apple · mango"}
+    assert names == {0: "beach", 1: "snow"}
+    assert keyword_labels(["zebra apple mango"], [0]) == {0: "apple"}  # nothing recurs: ties go alphabetically
     assert keyword_labels(["the a", "of"], [0, 1]) == {0: "Cluster 0", 1: "Cluster 1"}
 
 
@@ -135,5 +134,57 @@ def test_reclustering_into_more_clusters_gives_fresh_numbers_and_keyword_names()
     assert sorted(set(clusters.values())) == [0, 1, 2, 3]
     assert renamed <= {0, 1} and len(renamed) == 2
     fresh = set(clusters.values()) - renamed
-    for n in fresh:
-        assert names[n] not in ("Outdoors", "Other") and " · " in names[n]
+    for n in fresh:  # named afresh from their notes' words
+        topic = TOPICS[np.bincount([t for i, t in zip(ids, truth) if clusters[i] == n]).argmax()]
+        assert names[n] not in ("Outdoors", "Other") and set(names[n].split()) <= set(topic)
+
+
+def test_the_fewest_clusters_within_the_tolerance_of_the_best_score_win():
+    from instructor_map.core.clusters import K_TOLERANCE, _keep_k, _robust_k
+
+    assert _robust_k({2: 0.30, 3: 0.50, 4: 0.52, 5: 0.51}) == 3  # 0.50 is within 5% of 0.52
+    assert _robust_k({2: 0.30, 3: 0.40, 4: 0.52}) == 4 and _robust_k({}) == 1
+    assert 0 < K_TOLERANCE < 0.2
+    scores = {2: 0.30, 3: 0.50, 4: 0.52, 5: 0.51}
+    assert _keep_k(5, scores, 0.49) == 5  # a little worse than the best: kept
+    assert _keep_k(2, scores, 0.30) == 3  # clearly worse: the k a fresh map would take
+    assert _keep_k(1, scores, None) == 3  # one cluster has no score to defend
+
+
+def test_hand_placements_on_the_topics():
+    X, texts, truth = topical_notes()
+    ids = [f"n{i}" for i in range(len(X))]
+    first, names, _ = recluster(X, ids, texts, {}, {}, set())
+    beach, ski = first["n0"], first["n15"]
+    # a beach note filed under ski, and one put in a cluster of its own (number 9, which does not exist yet)
+    assigned = {"n1": ski, "n2": 9}
+    clusters, _, _ = recluster(X, ids, texts, {**first, **assigned}, names, set(), assigned=assigned)
+    assert clusters["n1"] == ski and clusters["n2"] == 9
+    assert all(clusters[i] == first[i] for i in ids if i not in assigned)
+    # more clusters held by hand than asked for: every one of them stays
+    clusters, _, _ = recluster(X, ids, texts, first, names, set(), k=1, assigned={"n1": ski}, locked={beach})
+    assert clusters["n1"] == ski and {clusters[i] for i in ids[2:15]} == {beach}
+
+
+def test_a_locked_cluster_whose_notes_are_all_deleted_leaves_its_number_free_of_new_clusters():
+    X, texts, truth = topical_notes()
+    ids = [f"n{i}" for i in range(len(X))]
+    first, names, _ = recluster(X, ids, texts, {}, {}, set())
+    museum = first["n30"]
+    keep = [i for i, t in enumerate(truth) if t != 2]  # every museum note deleted
+    clusters, new_names, _ = recluster(X[keep], [ids[i] for i in keep], [texts[i] for i in keep], first, names,
+                                       set(), k=4, locked={museum})
+    assert museum not in clusters.values() and museum not in new_names and len(set(clusters.values())) == 4
+
+
+def test_a_locked_cluster_takes_new_notes_but_no_note_of_another_cluster():
+    X, texts, truth = topical_notes()
+    ids = [f"n{i}" for i in range(len(X))]
+    first, names, _ = recluster(X, ids, texts, {}, {}, set())
+    beach = first["n0"]
+    new = X[:2] + 0.01  # two new beach notes
+    X2 = np.vstack([X, new / np.linalg.norm(new, axis=1, keepdims=True)])
+    clusters, new_names, _ = recluster(X2, ids + ["b1", "b2"], texts + ["beach sand", "sea swim"], first, names,
+                                       set(), k=2, locked={beach})
+    assert clusters["b1"] == clusters["b2"] == beach and new_names[beach] == names[beach]
+    assert {i for i in ids if clusters[i] == beach} == {i for i in ids if first[i] == beach}
