@@ -23,7 +23,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="instructor-map", description="Semantic maps of notes that follow the task you type.")
+    p = _Parser(prog="instructor-map", description="Semantic maps of notes that follow the task you type. "
+                "`instructor-map` alone opens the app; `instructor-map FILE` opens a project or imports notes in it.")
     p.add_argument("--version", action="version", version=f"instructor-map {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens, and tracebacks of failures")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)

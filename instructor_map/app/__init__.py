@@ -2,3 +2,4 @@
 from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"  # beside the package in a checkout and in a bundle
+SAMPLES = ASSETS / "samples"  # opened as untitled copies: never written to

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
-from instructor_map.app import dialogs
+from instructor_map.app import SAMPLES, dialogs
 from instructor_map.core.document import MapDocument
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers import import_file, import_text
@@ -28,13 +28,14 @@ class ProjectFiles(QObject):
         super().__init__(parent)
         self.session, self.settings, self.parent_widget = session, settings, parent
         self.path: Path | None = None
+        self.suggested = "map.imap"  # what Save As offers for an untitled map
 
     @property
     def name(self) -> str:
         return self.path.name if self.path else "Untitled"
 
     def _open_document(self, doc: MapDocument, path: Path | None, modified: bool = False) -> None:
-        self.path = path
+        self.path, self.suggested = path, "map.imap"
         self.session.replace(doc)
         if modified:
             self.session.stack.set_dirty()  # recovered edits stay unsaved until the user saves
@@ -58,15 +59,21 @@ class ProjectFiles(QObject):
             return self.import_paths([path])
         if not self.maybe_save():
             return False
+        sample = path.resolve().parent == SAMPLES.resolve()
         try:
             source, recovered = path, False
-            backup = recovery_for(path)
+            backup = None if sample else recovery_for(path)
             if backup is not None and dialogs.ask_recover(self.parent_widget, path.name):
                 source, recovered = backup, True
             doc = load_project(source)
         except (InputError, OSError) as exc:
             dialogs.error(self.parent_widget, "Could not open the project", str(exc))
             return False
+        if sample:  # a copy to play with: saving asks where, and the sample stays as it is
+            self._open_document(doc, None)
+            self.suggested = path.name
+            self.message.emit(f"Opened the sample {path.name} as an untitled copy", 8000)
+            return True
         self._open_document(doc, path, modified=recovered)
         self._add_recent(path)
         return True
@@ -111,7 +118,8 @@ class ProjectFiles(QObject):
         return self.save_as(self.path)
 
     def save_as(self, path=None) -> bool:
-        path = path or dialogs.save_path(self.parent_widget, "Save project", dialogs.PROJECT_FILTER, "map.imap")
+        suggested = str(self.path) if self.path else self.suggested
+        path = path or dialogs.save_path(self.parent_widget, "Save project", dialogs.PROJECT_FILTER, suggested)
         if not path:
             return False
         path = Path(path).with_suffix(".imap") if Path(path).suffix.lower() != ".imap" else Path(path)

@@ -4,9 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from instructor_map.app import ASSETS
+from instructor_map.app import SAMPLES as SAMPLES_DIR
 
-SAMPLES_DIR = ASSETS / "samples"
 SAMPLES = [
     ("vacation.imap", "Vacation planning", "44 notes: destinations, activities, constraints, budget"),
     ("argument_map.imap", "Argument map", "Free public transport: claims with supports and objections"),

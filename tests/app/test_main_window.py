@@ -259,3 +259,20 @@ def test_undo_and_redo_keys_take_back_and_bring_back_an_edit(qtbot, make_window,
     assert note not in window.doc.placements[2].pins and window.redo_action.isEnabled()
     qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     assert window.doc.placements[2].pins[note] == (3.0, 4.0) and not window.redo_action.isEnabled()
+
+
+def test_a_sample_opens_as_an_untitled_copy_and_is_never_written(qtbot, make_window, answers, tmp_path):
+    from instructor_map.app import SAMPLES
+
+    sample = SAMPLES / "vacation.imap"
+    before = sample.read_bytes()
+    window = make_window(model="bundled")
+    window.welcome.sample_buttons["vacation.imap"].click()
+    wait_idle(qtbot, window)
+    assert window.files.path is None and "Untitled" in window.windowTitle()
+    window.canvas.notesMoved.emit({window.doc.note_ids[0]: (1.0, 1.0)})
+    window.files.autosave()
+    answers["save_path"] = [str(tmp_path / "my-trip.imap")]
+    assert window.files.save()  # Ctrl+S asks where, as for any new map
+    assert sample.read_bytes() == before and not list(SAMPLES.glob(".*autosave*"))
+    assert window.files.path == tmp_path / "my-trip.imap"
