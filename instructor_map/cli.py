@@ -201,8 +201,17 @@ _made: list = []
 def cmd_info(args) -> None:
     from instructor_map.core.project_file import read_summary
 
-    for key, value in read_summary(args.project).items():
-        print(f"{key}: {value}")
+    summary = read_summary(args.project)
+    for key, value in summary.items():
+        if key == "views":
+            for dims, view in value.items():
+                basis = ", with its PCA basis" if view["basis"] else ""
+                print(f"{dims}D map: {view['placed']} notes placed, {view['pinned']} pinned{basis}")
+        elif key == "embeddings":
+            for block in value:
+                print(f"vectors: {block['rows']} from {block['model']} for “{block['instruction'].strip()}”")
+        else:
+            print(f"{key}: {value}")
 
 
 def _logging(verbose: bool) -> None:

@@ -22,7 +22,7 @@ def answers(monkeypatch):
             return queue[name].pop(0)
         return reply
 
-    for name in ("error", "ask_save_changes", "ask_recover", "get_text", "open_paths", "save_path"):
+    for name in ("error", "inform", "ask_save_changes", "ask_recover", "get_text", "open_paths", "save_path"):
         monkeypatch.setattr(dialogs, name, answer(name))
     return queue
 

@@ -220,11 +220,13 @@ class MainWindow(QMainWindow):
         return {"relevance": side is self.insights_panel, "suggest": side is self.suggestions_panel}
 
     def escape(self) -> None:
-        """Esc: cancel the embedding that runs, else hide the comparison and the notes found like a text."""
+        """Esc: cancel the embedding that runs; else clear the search, the comparison and the notes found like a
+        text."""
         if self.mapping.busy:
             self.mapping.cancel()
-        else:
-            self.map_actions.escape()
+            return
+        self.notes_panel.search.clear()
+        self.map_actions.escape()
 
     # ---- selection and search --------------------------------------------------------------------------
     def _on_selection_changed(self, ids: list) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMainWindow
 
+from instructor_map import __version__
 from instructor_map.app import dialogs
 from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.canvas3d import MapView3D
@@ -117,7 +118,7 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
 
     mapping = bar.addMenu("&Map")
     _action(mapping, "&Recompute map", t.mapping.recompute, "F5")
-    _action(mapping, "&Cancel embedding, or hide overlays", t.escape, "Esc")
+    _action(mapping, "&Cancel embedding, or clear search and overlays", t.escape, "Esc")
     mapping.addSeparator()
     layouts = QActionGroup(mapping)
     modes = {mode: _action(mapping, text, lambda m=mode: maps.set_mode(m))
@@ -140,7 +141,35 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
         act.setChecked(kind == notes.link_kind)
         group.addAction(act)
     _model_menu(t, mapping.addMenu("&Model"))
+
+    helping = bar.addMenu("&Help")
+    _action(helping, "&Keyboard shortcuts", lambda: dialogs.inform(t.window, "Keyboard shortcuts", shortcuts(bar)))
+    _action(helping, "&About Instructor Map", lambda: dialogs.inform(t.window, "About Instructor Map", ABOUT))
     return undo, redo
+
+
+ABOUT = (f"<h3>Instructor Map {__version__}</h3><p>Semantic maps of your notes that follow the task you type: "
+         "each note is embedded with an instruction (INSTRUCTOR, “One Embedder, Any Task”) and placed by PCA.</p>"
+         "<p>The bundled offline model (all-MiniLM-L6-v2) is not instruction-tuned: the task changes its map only a "
+         "little. hkunlp/instructor-large gives task-aware maps.</p>")
+
+
+def shortcuts(bar) -> str:
+    """Every menu entry that has a key, read from the menus themselves, as an HTML table."""
+    rows = []
+
+    def walk(menu, path):
+        for action in menu.actions():
+            name = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+            if action.menu() is not None:
+                walk(action.menu(), [*path, name])
+            elif keys := [k.toString(QKeySequence.NativeText) for k in action.shortcuts() if not k.isEmpty()]:
+                rows.append(f"<tr><td>{' or '.join(keys)}</td><td>{' › '.join([*path, name])}</td></tr>")
+
+    for action in bar.actions():
+        if action.menu() is not None:
+            walk(action.menu(), [action.text().replace("&", "")])
+    return "<table cellspacing='6'>" + "".join(rows) + "</table>"
 
 
 def _fill_compare(session: Session, maps: MapActions, menu) -> None:

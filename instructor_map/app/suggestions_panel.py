@@ -127,9 +127,10 @@ class SuggestionsPanel(QWidget):
         """A new document: nothing dismissed, nothing shown."""
         for pairs in (self.links, self.duplicates):
             pairs.dismissed.clear()
-        self.show_suggestions(doc, [], [], 0)
+        self.show_suggestions(doc, [], [], 0, answered=False)
 
-    def show_suggestions(self, doc: MapDocument, links: list[Pair], duplicates: list[Pair], total: int) -> None:
+    def show_suggestions(self, doc: MapDocument, links: list[Pair], duplicates: list[Pair], total: int,
+                         answered: bool = True) -> None:
         """Show what the worker found, leaving out dismissed pairs and notes deleted meanwhile."""
         self.doc = doc
         self.links.show_pairs(doc, links, lambda a, b: {
@@ -138,8 +139,13 @@ class SuggestionsPanel(QWidget):
             "Select both": lambda: self.selectRequested.emit([a, b]),
             "Delete second": lambda: self.deleteRequested.emit([b]),
             "Dismiss": lambda: self.duplicates.dismiss(a, b)})
-        self.more.setText(f"The {SHOWN_MAX} closest of {total} pairs; raise the threshold to see fewer."
-                          if total > SHOWN_MAX else "")
+        if total > SHOWN_MAX:
+            self.more.setText(f"The {SHOWN_MAX} closest of {total} pairs; raise the threshold to see fewer.")
+        elif answered and not total:
+            self.more.setText(f"No two notes are this similar (≥ {self.threshold:.2f}); lower the threshold to "
+                              "see near-duplicates.")
+        else:
+            self.more.setText("")
 
     def _on_link_accepted(self, a: str, b: str) -> None:
         self.links.remove(a, b)

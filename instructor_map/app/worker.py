@@ -136,7 +136,8 @@ class JobRunner(QObject):
         try:
             self._load(job.choice)
         except Exception as exc:  # reported again, as a dialog, when a map is asked for
-            log.warning("model not preloaded: %s", exc)
+            if not self.stopping.is_set():  # the window closing stops a load on purpose: nothing to say
+                log.warning("model not preloaded: %s", exc)
 
     @Slot(object)
     def run(self, job: Job) -> None:

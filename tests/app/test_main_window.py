@@ -113,8 +113,10 @@ def test_notes_panel_lists_searches_and_shares_the_selection_with_the_map(qtbot,
     assert shown() == NOTES
     qtbot.keyClicks(panel.search, "beach")
     assert shown() == [NOTES[0]] and window.canvas.highlight() == {ids[0]}
-    panel.search.clear()
-    assert shown() == NOTES and window.canvas.highlight() is None
+    assert window.view3d.highlight() == {ids[0]}
+    window.escape()  # Esc clears the search, on both maps
+    assert panel.search.text() == "" and shown() == NOTES
+    assert window.canvas.highlight() is None and window.view3d.highlight() is None
     row = panel.list.visualRect(panel.model.index(3))
     qtbot.mouseClick(panel.list.viewport(), Qt.LeftButton, pos=row.center())
     assert window.canvas.selection() == [ids[3]]
@@ -276,3 +278,18 @@ def test_a_sample_opens_as_an_untitled_copy_and_is_never_written(qtbot, make_win
     assert window.files.save()  # Ctrl+S asks where, as for any new map
     assert sample.read_bytes() == before and not list(SAMPLES.glob(".*autosave*"))
     assert window.files.path == tmp_path / "my-trip.imap"
+
+
+def test_help_lists_every_shortcut_from_the_menus(make_window, monkeypatch):
+    from instructor_map.app import dialogs
+
+    window = make_window()
+    shown = []
+    monkeypatch.setattr(dialogs, "inform", lambda parent, title, text: shown.append((title, text)))
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    for action in help_menu.actions():
+        action.trigger()
+    (title, table), (about, text) = shown
+    assert title == "Keyboard shortcuts" and "Ctrl+Shift+Z" in table and "Edit › Undo" in table
+    assert "Ctrl+0" in table and "F5" in table and "Esc" in table
+    assert about == "About Instructor Map" and "not instruction-tuned" in text

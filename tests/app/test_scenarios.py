@@ -165,7 +165,7 @@ def test_find_notes_like_a_text_highlights_ten_and_selects_the_best(qtbot, make_
     assert len(found) == 10 and window.canvas.highlight() == set(found)
     assert window.canvas.selection() == [found[0]] and found[0] in {"v28", "v34", "v40", "v43"}
     assert window.side.currentWidget() is window.insights_panel
-    trigger(qtbot, window, "Map", "Cancel embedding, or hide overlays")  # Esc
+    trigger(qtbot, window, "Map", "Cancel embedding, or clear search and overlays")  # Esc
     assert window.canvas.highlight() is None and window.insights_panel.ids("like") == []
 
 
@@ -190,7 +190,7 @@ def test_compare_with_the_previous_task_draws_arrows_and_ranks_what_moved(qtbot,
     assert menu_action(window, "Map", "Compare with previous task", RELAXING.strip()).isChecked()
     screenshot(qtbot, window, "/tmp/scenario-compare.png")
 
-    trigger(qtbot, window, "Map", "Cancel embedding, or hide overlays")  # Esc
+    trigger(qtbot, window, "Map", "Cancel embedding, or clear search and overlays")  # Esc
     assert window.canvas.movement.shown() == 0 and window.insights_panel.ids("moved") == []
     assert window.map_actions.comparing is None
 
@@ -278,3 +278,17 @@ def test_suggested_links_and_near_duplicates_can_be_accepted_or_dismissed(qtbot,
     assert (original.id, copy) not in panel.duplicates.pairs()
     window.session.undo()
     assert copy in doc.notes
+
+
+def test_the_suggestions_panel_says_when_there_are_no_near_duplicates(qtbot):
+    from instructor_map.app.suggestions_panel import SuggestionsPanel
+    from instructor_map.core.document import MapDocument, Note
+
+    panel = SuggestionsPanel()
+    qtbot.addWidget(panel)
+    doc = MapDocument()
+    doc.insert_note(Note("a", "beach"))
+    panel.reset(doc)
+    assert panel.more.text() == ""  # nothing asked yet
+    panel.show_suggestions(doc, [], [], 0)
+    assert "No two notes are this similar" in panel.more.text() and "0.95" in panel.more.text()

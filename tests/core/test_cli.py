@@ -53,6 +53,7 @@ def test_map_info_export_round(capsys, notes_file, tmp_path, tiny_checkpoint):
     assert all(len(doc.placements[3].position(i)) == 3 for i in doc.notes)
     code, out, _ = run(capsys, "info", project)
     assert code == 0 and "notes: 6" in out and TASK.strip() in out
+    assert "2D map: 6 notes placed" in out and "{" not in out  # plain lines, no Python structures
     code, _, _ = run(capsys, "export", project, "-o", tmp_path / "trip.csv", "--dims", "3")
     with open(tmp_path / "trip.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
