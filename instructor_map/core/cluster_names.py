@@ -10,15 +10,17 @@ shares no word with the names before it, and no two clusters share a name.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 MAX_WORDS = 3
+CANDIDATES = 6  # the most distinctive phrases of a cluster that its centre's meaning may reorder
 NAME_SAMPLE = 1000  # phrases are counted in at most this many notes of a cluster
 # Numbers in words that the stop words lack, and tokens that only ever go with a number ("eur" in "38,000 EUR"):
 # like numbers in digits, they name no topic.
@@ -80,11 +82,13 @@ def phrases(text: str) -> dict[tuple[str, ...], str]:
     return found
 
 
-def keyword_labels(texts: Sequence[str], labels, *, given: Mapping[int, str] | None = None) -> dict[int, str]:
+def keyword_labels(texts: Sequence[str], labels, *, given: Mapping[int, str] | None = None,
+                   closeness: Callable[[int, list[str]], Sequence[float]] | None = None) -> dict[int, str]:
     """Name each cluster (label >= 0) by its most distinctive phrase of 1-3 words; ties go alphabetically.
 
     `given` names (typed by the user) are kept, and no other cluster gets one of them. A cluster without a single
-    usable word is "Cluster <n>"."""
+    usable word is "Cluster <n>". `closeness(cluster, phrases)`, when given, says how near each phrase's embedding
+    is to the cluster's centre (cosine): the most distinctive candidates are then ranked by both."""
     given = dict(given or {})
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(np.asarray(labels).tolist()):
@@ -117,6 +121,11 @@ def keyword_labels(texts: Sequence[str], labels, *, given: Mapping[int, str] | N
         ranked[c] = sorted((n < 2, -(n / sizes[c]) * math.log(1 + average / total[key]), len(key),
                             _spelling(written[key]), key) for key, n in counts.items() if key not in absorbed)
 
+    if closeness is not None:
+        for c in classes:
+            if c not in given:
+                ranked[c] = _by_meaning(ranked[c], functools.partial(closeness, c))
+
     names = {c: given[c] for c in classes if c in given}
     used_names = {name.casefold() for name in given.values()}
     used_stems = {stem(w) for name in given.values() for w in _TOKENS.findall(name.lower())}
@@ -133,6 +142,18 @@ def keyword_labels(texts: Sequence[str], labels, *, given: Mapping[int, str] | N
         used_names.add(best.casefold())
         used_stems.update(stem(w) for w in best.split())
     return {c: names[c] for c in classes}
+
+
+def _by_meaning(ranked: list, closeness: Callable[[list[str]], Sequence[float]]) -> list:
+    """The first CANDIDATES recurring phrases re-ranked by distinctiveness and closeness to the centre, half each
+    (distinctiveness scaled to the best one's); the rest keep their order after them."""
+    top = [entry for entry in ranked[:CANDIDATES] if not entry[0]]  # phrases in two or more notes
+    if len(top) < 2:
+        return ranked
+    near = np.asarray(closeness([entry[3] for entry in top]), dtype=np.float64)
+    distinct = np.array([-entry[1] for entry in top]) / max(-top[0][1], 1e-12)
+    order = sorted(range(len(top)), key=lambda i: (-(0.5 * distinct[i] + 0.5 * near[i]), i))
+    return [top[i] for i in order] + ranked[len(top):]
 
 
 def _absorbed(counts: Counter) -> set[tuple[str, ...]]:

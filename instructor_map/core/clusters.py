@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +92,7 @@ def recluster(
     *,
     assigned: dict[str, int] | None = None,
     locked: set[int] | None = None,
+    phrase_vectors: Callable[[list[str]], np.ndarray] | None = None,
 ) -> tuple[dict[str, int], dict[int, str], set[int]]:
     """Cluster again and keep what the user knows. Returns (note id -> cluster, cluster -> name, clusters with
     typed names).
@@ -100,6 +101,8 @@ def recluster(
     number fits clearly better. A cluster that continues an old one keeps its number, and its name if the user typed
     it. `assigned` notes (note id -> cluster, put there by hand) end in that cluster. A `locked` cluster keeps its
     notes, its number and its name; notes of other clusters never move into it, new notes may join it.
+    `phrase_vectors(phrases)`, when given, embeds candidate names (same model and task as X), so that a name
+    near its cluster's centre in meaning wins over an equally distinctive one that is not.
     """
     X = _vectors(X, ids)
     k = _requested_k(k, len(X))
@@ -140,8 +143,20 @@ def recluster(
     number, continued = _numbering(old, ids, labels, pinned, locked)
     clusters = {note_id: number[c] for note_id, c in zip(ids, labels.tolist())}
     given = {n: old_names[n] for n in continued if n in old_names and (n in renamed or n in frozen)}
-    names = keyword_labels(texts, [number[c] for c in labels.tolist()], given=given)
+    numbered = np.array([number[c] for c in labels.tolist()])
+    closeness = None if phrase_vectors is None else _closeness(X, numbered, phrase_vectors)
+    names = keyword_labels(texts, numbered, given=given, closeness=closeness)
     return clusters, names, {n for n in given if n in renamed}
+
+
+def _closeness(X: np.ndarray, labels: np.ndarray, phrase_vectors: Callable[[list[str]], np.ndarray]):
+    """closeness(cluster, phrases): the cosine of each phrase's vector with the cluster's mean direction."""
+    def closeness(cluster: int, phrases: list[str]) -> np.ndarray:
+        centre = X[labels == cluster].mean(axis=0)
+        P = np.asarray(phrase_vectors(phrases), dtype=np.float64)
+        norms = np.linalg.norm(P, axis=1) * max(float(np.linalg.norm(centre)), 1e-12)
+        return (P @ centre) / np.maximum(norms, 1e-12)
+    return closeness
 
 
 # ---- choosing k ---------------------------------------------------------------------------------------------

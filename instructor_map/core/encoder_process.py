@@ -93,7 +93,8 @@ def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None
         if message[0] == "call":
             _, number, fn, args = message
             try:
-                conn.send(("done", number, fn(*args), 0))
+                uses_encoder = getattr(fn, "uses_encoder", False)  # e.g. clusters named by their meaning
+                conn.send(("done", number, fn(*args, encoder=encoder) if uses_encoder else fn(*args), 0))
             except (EOFError, ConnectionError):
                 raise
             except BaseException as exc:  # noqa: BLE001

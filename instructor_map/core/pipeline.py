@@ -129,7 +129,10 @@ def run(request: MapRequest, encoder, cache: EmbeddingCache, state: TaskState,
     state.set_partial_result(replace(result))  # the new map shows before its clusters are found
     call = getattr(encoder, "call", None)
     clusters_request = replace(request, previous={}, pins={}, graph=None)  # what clustering needs, no more
-    found = call(find_clusters, clusters_request, vectors) if call else find_clusters(clusters_request, vectors)
+    if call:
+        found = call(find_clusters, clusters_request, vectors)  # the model's process passes its encoder
+    else:
+        found = find_clusters(clusters_request, vectors, encoder=encoder)
     if found is not None:
         result.clusters, result.cluster_labels, result.renamed = found
     return result
@@ -176,12 +179,36 @@ def layout_map(request: MapRequest, vectors: np.ndarray, with_clusters: bool = T
     return result
 
 
-def find_clusters(request: MapRequest, vectors: np.ndarray) -> tuple[dict, dict, set] | None:
-    """(note -> cluster, cluster -> name, clusters with typed names), or None when the request wants none."""
+def find_clusters(request: MapRequest, vectors: np.ndarray, encoder=None) -> tuple[dict, dict, set] | None:
+    """(note -> cluster, cluster -> name, clusters with typed names), or None when the request wants none. With
+    the `encoder`, candidate names are embedded under the request's task, and a name near its cluster's centre
+    in meaning is preferred."""
     if request.k == "none" or not request.ids:
         return None
+    phrase_vectors = None
+    if encoder is not None:
+        def phrase_vectors(phrases: list[str]) -> np.ndarray:
+            return _phrase_vectors(encoder, request.instruction, phrases)
     return recluster(vectors, request.ids, request.texts, request.clusters, request.cluster_labels,
-                     request.renamed, k=request.k, assigned=request.assigned, locked=request.locked)
+                     request.renamed, k=request.k, assigned=request.assigned, locked=request.locked,
+                     phrase_vectors=phrase_vectors)
+
+
+find_clusters.uses_encoder = True  # type: ignore[attr-defined]  # the model's process passes its encoder
+_PHRASES: dict[tuple[str, str, str], np.ndarray] = {}  # (model, task, phrase) -> vector, in this process
+PHRASES_KEPT = 5000
+
+
+def _phrase_vectors(encoder, instruction: str, phrases: list[str]) -> np.ndarray:
+    """Candidate cluster names embedded like the notes, remembered: the same names come back map after map."""
+    model = getattr(encoder, "model_id", "")
+    todo = [p for p in dict.fromkeys(phrases) if (model, instruction, p) not in _PHRASES]
+    if todo:
+        if len(_PHRASES) + len(todo) > PHRASES_KEPT:
+            _PHRASES.clear()
+        for phrase, vector in zip(todo, encoder.encode(todo, instruction)):
+            _PHRASES[(model, instruction, phrase)] = vector
+    return np.stack([_PHRASES[(model, instruction, p)] for p in phrases])
 
 
 def find_layouts(request: MapRequest, vectors: np.ndarray) -> dict[int, Layout]:

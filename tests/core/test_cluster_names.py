@@ -123,3 +123,28 @@ def test_typed_names_stay_and_no_other_cluster_takes_them():
              "grout for tiles"]
     names = keyword_labels(texts, [0, 0, 0, 1, 1, 1], given={0: "Budget"})
     assert names[0] == "Budget" and names[1] == "tiles"
+
+
+def test_a_name_near_the_clusters_meaning_wins_over_an_equally_distinctive_one():
+    texts = ["kitchen tiles and kitchen sink", "kitchen tiles chosen", "sink and tiles ordered",
+             "garden shed roof", "garden shed paint", "shed roof leaks"]
+    labels = [0, 0, 0, 1, 1, 1]
+    plain = keyword_labels(texts, labels)
+
+    def closeness(cluster, phrases):  # this task cares about what is fitted: sinks, not tiles
+        return [1.0 if "sink" in p else -1.0 for p in phrases]
+
+    meant = keyword_labels(texts, labels, closeness=closeness)
+    assert plain[0] != "sink" and meant[0] == "sink" and meant[1] == plain[1] is not None
+
+
+def test_names_chosen_with_the_model_still_follow_the_rules(X, bundled_encoder):
+    ids = [f"n{i}" for i in range(len(NOTES))]
+
+    def phrase_vectors(phrases):
+        return np.asarray(bundled_encoder.encode(phrases, INSTRUCTION))
+
+    clusters, names, _ = recluster(X, ids, NOTES, {}, {}, set(), phrase_vectors=phrase_vectors)
+    members = {c: [t for i, t in zip(ids, NOTES) if clusters[i] == c] for c in names}
+    assert_good_names(names, members)
+    assert clusters == recluster(X, ids, NOTES, {}, {}, set())[0]  # the names change, never the clusters
