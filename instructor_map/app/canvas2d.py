@@ -386,6 +386,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._fit_after = False
 
     def _on_range_changed(self, *_) -> None:
+        self.clusters.set_view_width(self.vb.viewRange()[0][1] - self.vb.viewRange()[0][0])
         self._label_timer.start()
         self._sample.view_moved()
 

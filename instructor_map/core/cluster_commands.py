@@ -25,6 +25,7 @@ class _ClusterState:
         self.locked = set(doc.cluster_locked)
         self.assigned = dict(doc.cluster_assigned)
         self.count = doc.cluster_count
+        self.parts = dict(doc.subclusters)
 
     def apply(self, doc: MapDocument) -> None:
         doc.clusters = {k: c for k, c in self.clusters.items() if k in doc.notes}
@@ -33,6 +34,7 @@ class _ClusterState:
         doc.cluster_locked = set(self.locked)
         doc.cluster_assigned = {k: c for k, c in self.assigned.items() if k in doc.notes}
         doc.cluster_count = self.count
+        doc.subclusters = {k: p for k, p in self.parts.items() if k in doc.notes}
 
 
 class _ClusterEdit(Command):
@@ -41,6 +43,10 @@ class _ClusterEdit(Command):
     def do(self, doc):
         self.before = _ClusterState(doc)
         self.change(doc)
+        changed = {c for k, c in self.before.clusters.items() if doc.clusters.get(k) != c}
+        changed |= {doc.clusters[k] for k, c in self.before.clusters.items() if doc.clusters.get(k, c) != c}
+        # a cluster that gained or lost notes is divided again by the next map
+        doc.subclusters = {k: p for k, p in doc.subclusters.items() if doc.clusters.get(k) not in changed}
 
     def undo(self, doc):
         self.before.apply(doc)

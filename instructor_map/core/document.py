@@ -103,6 +103,8 @@ class MapDocument:
     cluster_locked: set[int] = field(default_factory=set)  # clusters whose notes stay together on re-clustering
     cluster_assigned: dict[str, int] = field(default_factory=dict)  # note id -> cluster the user put it in
     cluster_count: int | str = "auto"  # how many clusters: "auto", a number, or "none"
+    subclusters: dict[str, int] = field(default_factory=dict)  # note id -> its part within its cluster
+    subcluster_names: dict[str, str] = field(default_factory=dict)  # "cluster.part" -> name, for zooming in
     embeddings: EmbeddingCache = field(default_factory=EmbeddingCache)
 
     # ---- ids -------------------------------------------------------------------------------------------

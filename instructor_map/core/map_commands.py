@@ -21,6 +21,7 @@ class MapState:
         self.clusters = dict(doc.clusters)
         self.labels = dict(doc.cluster_labels)
         self.renamed = set(doc.cluster_renamed)
+        self.parts, self.part_names = dict(doc.subclusters), dict(doc.subcluster_names)
         self.model = (doc.model, doc.model_kind)
 
     def apply(self, doc: MapDocument) -> None:
@@ -30,6 +31,8 @@ class MapState:
         doc.clusters = {k: c for k, c in self.clusters.items() if k in doc.notes}
         doc.cluster_labels = dict(self.labels)
         doc.cluster_renamed = set(self.renamed)
+        doc.subclusters = {k: p for k, p in self.parts.items() if k in doc.notes}
+        doc.subcluster_names = dict(self.part_names)
         doc.model, doc.model_kind = self.model
 
 

@@ -18,6 +18,7 @@ from instructor_map.core.arrangement import Arrangement, arrange
 from instructor_map.core.cache import EmbeddingCache, embed_cached
 from instructor_map.core.clusters import recluster
 from instructor_map.core.document import VIEW_DIMS, MapDocument
+from instructor_map.core.levels import subclusters
 from instructor_map.core.pca import Layout, pca_layouts
 
 PARTIAL_EVERY_S = 0.5  # at most two partial maps a second
@@ -92,6 +93,8 @@ class MapResult:
     cluster_labels: dict[int, str] = field(default_factory=dict)
     renamed: set[int] = field(default_factory=set)
     complete: bool = True  # False: a partial map of the notes embedded so far
+    subclusters: dict[str, int] = field(default_factory=dict)  # the clusters' parts, for the map zoomed in
+    subcluster_names: dict[str, str] = field(default_factory=dict)
 
     def apply(self, doc: MapDocument) -> None:
         """Put the new computed places (and clusters) into the document; pins are untouched. A partial map
@@ -107,6 +110,8 @@ class MapResult:
             doc.clusters = {i: c for i, c in self.clusters.items() if i in doc.notes}
             doc.cluster_labels = dict(self.cluster_labels)
             doc.cluster_renamed = set(self.renamed)
+            doc.subclusters = {i: p for i, p in self.subclusters.items() if i in doc.notes}
+            doc.subcluster_names = dict(self.subcluster_names)
 
 
 def run(request: MapRequest, encoder, cache: EmbeddingCache, state: TaskState,
@@ -135,6 +140,8 @@ def run(request: MapRequest, encoder, cache: EmbeddingCache, state: TaskState,
         found = find_clusters(clusters_request, vectors, encoder=encoder)
     if found is not None:
         result.clusters, result.cluster_labels, result.renamed = found
+        parts_of = (vectors, request.ids, request.texts, result.clusters, result.cluster_labels)
+        result.subclusters, result.subcluster_names = call(subclusters, *parts_of) if call else subclusters(*parts_of)
     return result
 
 

@@ -84,3 +84,22 @@ def test_a_note_dropped_on_another_cluster_joins_it_and_one_undo_takes_both_back
     assert doc.clusters[note] == other and doc.cluster_assigned[note] == other
     window.session.undo()
     assert doc.clusters[note] == own and doc.placements[2].position(note) == before
+
+
+def test_zoomed_in_the_map_names_the_parts_of_its_clusters(qtbot, make_window):
+    window = open_sample(qtbot, make_window)
+    window.mapping.recompute()  # F5: clusters and their parts from this version
+    wait_quiet(qtbot, window)
+    overlay, doc = window.canvas.clusters, window.doc
+    assert doc.subcluster_names and not overlay.parts_shown() and overlay.names_shown()  # zoomed out
+    cluster = doc.clusters[next(iter(doc.subclusters))]
+    x, y = window.canvas.clusters.names_shown()[cluster][1:]
+    (x0, x1), (y0, y1) = window.canvas.vb.viewRange()
+    window.canvas.vb.setRange(xRange=(x - (x1 - x0) / 6, x + (x1 - x0) / 6), yRange=(y - (y1 - y0) / 6,
+                                                                                  y + (y1 - y0) / 6), padding=0)
+    qtbot.waitUntil(lambda: bool(overlay.parts_shown()))
+    assert cluster not in overlay.names_shown()  # its parts are named instead
+    names = {name for key, (name, *_) in overlay.parts_shown().items() if key.startswith(f"{cluster}.")}
+    assert len(names) >= 2
+    window.canvas.fit_all()
+    qtbot.waitUntil(lambda: not overlay.parts_shown() and cluster in overlay.names_shown())

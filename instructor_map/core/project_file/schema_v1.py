@@ -60,6 +60,8 @@ def payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
         "cluster_locked": sorted(doc.cluster_locked),
         "cluster_assigned": dict(doc.cluster_assigned),
         "cluster_count": doc.cluster_count,
+        "subclusters": dict(doc.subclusters),
+        "subcluster_names": dict(doc.subcluster_names),
         "views": {str(d): {"positions": _finite_places(v.positions), "pins": _finite_places(v.pins),
                            "basis": v.basis} for d, v in doc.placements.items()},
         "embeddings": index,
@@ -212,6 +214,10 @@ def _read_clusters(doc: MapDocument, data: dict, warn: Warn) -> None:
     doc.cluster_assigned = {k: check(n, int, f"the cluster {k!r} was put in") for k, n in assigned.items()
                             if k in doc.notes}
     doc.cluster_count = _cluster_count(data.get("cluster_count", "auto"))
+    parts = get(data, "subclusters", dict, "", {})
+    doc.subclusters = {k: check(p, int, f"the part of {k!r}") for k, p in parts.items() if k in doc.notes}
+    doc.subcluster_names = {k: check(v, str, f"the name of part {k!r}")
+                            for k, v in get(data, "subcluster_names", dict, "", {}).items()}
 
 
 def _cluster_count(value) -> int | str:
