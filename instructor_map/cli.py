@@ -130,9 +130,9 @@ def _clusters_arg(value: str):
 
 
 def cmd_map(args) -> None:
+    from instructor_map.core.cache import QueryMemo
     from instructor_map.core.pipeline import QuietState
     from instructor_map.core.project_file import save_project
-    from instructor_map.core.queries import QueryMemo
     from instructor_map.core.session import Session
 
     _check_output(args)

@@ -18,9 +18,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from instructor_map.core import pipeline
-from instructor_map.core.cache import EmbeddingCache
+from instructor_map.core.cache import EmbeddingCache, QueryMemo
 from instructor_map.core.errors import InputError
-from instructor_map.core.queries import QueryMemo
 from instructor_map.core.session import MapJob
 
 log = logging.getLogger(__name__)

@@ -93,3 +93,19 @@ def embed_cached(
     elif progress is not None:
         progress(0, 0)
     return cache.matrix(encoder.model_id, instruction, texts)
+
+
+MEMO_LIMIT = 2000  # query vectors remembered by a QueryMemo
+
+
+class QueryMemo(dict):
+    """(model, instruction, text) -> vector for short query texts (pole words, objectives, searches)."""
+
+    def vectors(self, encoder, instruction: str, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if (encoder.model_id, instruction, t) not in self]
+        if todo:
+            if len(self) + len(todo) > MEMO_LIMIT:
+                self.clear()
+            for text, vec in zip(todo, encoder.encode(todo, instruction)):
+                self[(encoder.model_id, instruction, text)] = vec
+        return np.stack([self[(encoder.model_id, instruction, t)] for t in texts]) if texts else np.zeros((0, 0))

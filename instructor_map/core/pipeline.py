@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from instructor_map.core.arrangement import Arrangement, arrange
-from instructor_map.core.cache import EmbeddingCache, embed_cached
+from instructor_map.core.cache import EmbeddingCache, QueryMemo, embed_cached
 from instructor_map.core.clusters import recluster
 from instructor_map.core.document import VIEW_DIMS, MapDocument
 from instructor_map.core.levels import subclusters
@@ -195,27 +195,14 @@ def find_clusters(request: MapRequest, vectors: np.ndarray, encoder=None) -> tup
     phrase_vectors = None
     if encoder is not None:
         def phrase_vectors(phrases: list[str]) -> np.ndarray:
-            return _phrase_vectors(encoder, request.instruction, phrases)
+            return _PHRASES.vectors(encoder, request.instruction, phrases)
     return recluster(vectors, request.ids, request.texts, request.clusters, request.cluster_labels,
                      request.renamed, k=request.k, assigned=request.assigned, locked=request.locked,
                      phrase_vectors=phrase_vectors)
 
 
 find_clusters.uses_encoder = True  # type: ignore[attr-defined]  # the model's process passes its encoder
-_PHRASES: dict[tuple[str, str, str], np.ndarray] = {}  # (model, task, phrase) -> vector, in this process
-PHRASES_KEPT = 5000
-
-
-def _phrase_vectors(encoder, instruction: str, phrases: list[str]) -> np.ndarray:
-    """Candidate cluster names embedded like the notes, remembered: the same names come back map after map."""
-    model = getattr(encoder, "model_id", "")
-    todo = [p for p in dict.fromkeys(phrases) if (model, instruction, p) not in _PHRASES]
-    if todo:
-        if len(_PHRASES) + len(todo) > PHRASES_KEPT:
-            _PHRASES.clear()
-        for phrase, vector in zip(todo, encoder.encode(todo, instruction)):
-            _PHRASES[(model, instruction, phrase)] = vector
-    return np.stack([_PHRASES[(model, instruction, p)] for p in phrases])
+_PHRASES = QueryMemo()  # candidate cluster names embedded in this process: the same come back map after map
 
 
 def find_layouts(request: MapRequest, vectors: np.ndarray) -> dict[int, Layout]:

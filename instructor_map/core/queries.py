@@ -14,12 +14,10 @@ import numpy as np
 
 from instructor_map.core.analysis import cosine, task_objective, top
 from instructor_map.core.arrangement import Arrangement, arrange
-from instructor_map.core.cache import EmbeddingCache, embed_cached
+from instructor_map.core.cache import EmbeddingCache, QueryMemo, embed_cached
 from instructor_map.core.document import MapDocument
 from instructor_map.core.graph import near_duplicates, suggest_links
 from instructor_map.core.pca import Layout, pca_layout
-
-MEMO_LIMIT = 2000  # query vectors remembered by a QueryMemo
 
 
 @dataclass
@@ -44,19 +42,6 @@ class MapSnapshot:
     def shown(self) -> dict[str, tuple]:
         """2D places as shown: pins win."""
         return {**self.positions, **self.pins}
-
-
-class QueryMemo(dict):
-    """(model, instruction, text) -> vector for short query texts (pole words, objectives, searches)."""
-
-    def vectors(self, encoder, instruction: str, texts: list[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if (encoder.model_id, instruction, t) not in self]
-        if todo:
-            if len(self) + len(todo) > MEMO_LIMIT:
-                self.clear()
-            for text, vec in zip(todo, encoder.encode(todo, instruction)):
-                self[(encoder.model_id, instruction, text)] = vec
-        return np.stack([self[(encoder.model_id, instruction, t)] for t in texts]) if texts else np.zeros((0, 0))
 
 
 def note_vectors(snap: MapSnapshot, encoder, instruction: str | None = None,
