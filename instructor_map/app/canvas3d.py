@@ -1,4 +1,5 @@
-"""The 3D map: notes as points in a view you can rotate and zoom, with labels, links and click selection."""
+"""The 3D map: notes as points in a view you can rotate and zoom, with labels, cluster names, links and click
+selection."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ from OpenGL import GL
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QVector3D
 
-from instructor_map.app.labels3d import FADED_TEXT, TEXT, Label3D, ShownLabel3D, cull
+from instructor_map.app.labels3d import FADED_TEXT, TEXT, ClusterName3D, Label3D, ShownLabel3D, cull
 from instructor_map.app.pg_shim import own_shader_programs
 from instructor_map.core.document import MapDocument, short_label
 from instructor_map.paint.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
@@ -21,6 +22,7 @@ CLICK_SLOP = 4  # a press and release closer than this is a click, not a drag
 LABEL_ALL = 150  # up to this many notes, every note is labelled
 LABEL_NEAREST = 100  # beyond it: the selection plus this many notes nearest the camera centre
 LABEL_CHARS = 32
+NAME_POINTS = 12.5  # cluster names' font size; note labels' is 9
 FADED_ALPHA = 0.15
 GRID = (0, 0, 0, 22)
 DASHES = 7  # dashes on an "opposes" link
@@ -62,6 +64,10 @@ class MapView3D(gl.GLViewWidget):
         self._press: QPointF | None = None
         self._dragging = False
         self._font = QFont(self.font().family(), 9)
+        self._name_font = QFont(self.font().family())
+        self._name_font.setPointSizeF(NAME_POINTS)
+        self._name_font.setBold(True)
+        self._show_names = True
 
         self._grid = gl.GLGridItem(color=GRID)
         self._grid.setVisible(False)
@@ -76,6 +82,7 @@ class MapView3D(gl.GLViewWidget):
         self._scatter.setVisible(False)
         self.addItem(self._scatter)
         self._labels: list[Label3D] = []
+        self._names: list[ClusterName3D] = []
         self._programs: dict[type, object] = {}
 
     def initializeGL(self):
@@ -111,6 +118,7 @@ class MapView3D(gl.GLViewWidget):
         present = set(ids)
         self._selection = [i for i in self._selection if i in present]
         self._update_grid()
+        self._draw_names()
         self._restyle()
         if not self._fitted and len(self._ids):
             self.fit_all()
@@ -122,6 +130,12 @@ class MapView3D(gl.GLViewWidget):
 
     def selection(self) -> list[str]:
         return list(self._selection)
+
+    def set_cluster_names_visible(self, on: bool) -> None:
+        """Show or hide the clusters' names (shown by default)."""
+        self._show_names = on
+        self._draw_names()
+        self.update()
 
     def set_highlight(self, ids: set[str] | None) -> None:
         """Draw these notes plainly and fade the rest; None shows every note plainly."""
@@ -193,6 +207,12 @@ class MapView3D(gl.GLViewWidget):
         """The labels placed beside points (all of a small map's, else the selection's and those nearest the
         camera centre), with whether the last paint left each out for overlapping."""
         return [ShownLabel3D(label.note_id, label.text, label.culled) for label in self._labels if label.visible()]
+
+    def cluster_names_shown(self) -> dict[int, str]:
+        """Cluster -> the name drawn at its centre from the current camera: each named cluster's, less those
+        behind the camera or left out for overlapping a larger cluster's."""
+        self._cull_labels()
+        return {name.cluster: name.text for name in self._names if name.visible() and not name.culled}
 
     # ---- drawing ---------------------------------------------------------------------------------------
     def _alphas(self) -> np.ndarray:
@@ -273,14 +293,35 @@ class MapView3D(gl.GLViewWidget):
         for label in self._labels[len(rows):]:
             label.setVisible(False)
 
+    def _draw_names(self) -> None:
+        """Each cluster's name at the centre of its drawn notes, unless names are hidden."""
+        doc = self._doc
+        clusters = np.fromiter((doc.clusters.get(i, -1) for i in self._ids), dtype=np.int64,
+                               count=len(self._ids)) if doc is not None and self._show_names else np.zeros(0)
+        found = np.unique(clusters[clusters >= 0]).tolist()
+        while len(self._names) < len(found):
+            name = ClusterName3D(glOptions=OVERLAY)
+            name.setDepthValue(20)  # over the points and the note labels
+            self._names.append(name)
+            self.addItem(name)
+        for name, cluster in zip(self._names, found):
+            rows = clusters == cluster
+            name.place(cluster, self._pos[rows].mean(axis=0).astype(float), doc.cluster_name(cluster),
+                       int(rows.sum()), self._name_font)
+        for name in self._names[len(found):]:
+            name.setVisible(False)
+
     def _cull_labels(self) -> None:
-        """Hide labels that would overlap one already placed: selected first, then nearest the camera."""
-        labels = [label for label in self._labels if label.visible()]
-        if not labels:
-            return
-        pos = np.array([label.pos for label in labels], dtype=np.float64)
+        """Leave out texts that would overlap one already placed: cluster names first, larger clusters before
+        smaller; then note labels, selected first, then nearest the camera."""
         cam = self.cameraPosition()
-        cull(labels, self.project(pos), np.linalg.norm(pos - np.array([cam.x(), cam.y(), cam.z()]), axis=1))
+        eye = np.array([cam.x(), cam.y(), cam.z()])
+        taken = None
+        for texts in ([name for name in self._names if name.visible()],
+                      [label for label in self._labels if label.visible()]):
+            if texts:
+                pos = np.array([text.pos for text in texts], dtype=np.float64)
+                taken = cull(texts, self.project(pos), np.linalg.norm(pos - eye, axis=1), taken)
 
     def _update_grid(self) -> None:
         """A faint floor under the points, sized to them, for a sense of depth."""

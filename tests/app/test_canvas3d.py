@@ -1,5 +1,7 @@
-"""The 3D map in a real window: it draws, picks points by projection, and selects by click."""
+"""The 3D map in a real window: it draws, names its clusters, picks points by projection, and selects by click."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,9 +12,12 @@ from PySide6.QtWidgets import QMainWindow
 from instructor_map.app.canvas3d import LABEL_ALL, LABEL_CHARS, LABEL_NEAREST, MapView3D
 from instructor_map.app.pg_shim import key_timer
 from instructor_map.core.document import Link, MapDocument, Note
+from instructor_map.core.project_file import load_project
 from instructor_map.paint.palette import BACKGROUND, SELECTED, cluster_color
+from instructor_map.paint.regions import name_color
 
 SCREENSHOT = "/tmp/canvas3d.png"
+VACATION = Path(__file__).parents[2] / "assets" / "samples" / "vacation.imap"
 CENTRES = np.array([[-3.0, -1.5, 0.0], [3.0, -1.0, 1.5], [0.0, 3.0, -1.0]])
 TOPICS = [
     ["Beach day in Lisbon", "Surf lesson at dawn", "Sunset over the bay", "Snorkelling the reef",
@@ -288,3 +293,54 @@ def test_labels_show_the_title_else_the_start_of_the_text(make_view):
     texts = {label.note_id: label.text for label in view.shown_labels()}
     assert texts["a"] == "Title"
     assert len(texts["b"]) == LABEL_CHARS and texts["b"].endswith("…") and "\n" not in texts["b"]
+
+
+def name_pixels(view: MapView3D, doc: MapDocument, cluster: int) -> int:
+    """How many pixels around the centre of the cluster's drawn notes have its name colour."""
+    rows = [k for k, i in enumerate(view.note_ids()) if doc.clusters.get(i) == cluster]
+    centre = np.array(list(view.places().values()))[rows].mean(axis=0)
+    x, y = view.project(centre)[0]
+    dpr = view.devicePixelRatioF()
+    box = frame(view)[round((y - 8) * dpr):round((y + 8) * dpr), round((x - 40) * dpr):round((x + 40) * dpr)]
+    return int(near(box, name_color(cluster).name(), tol=25).sum())
+
+
+def test_vacation_clusters_are_named_at_their_centres(make_view):
+    doc = load_project(VACATION)
+    view = make_view(doc)
+    named = {c: doc.cluster_name(c) for c in set(doc.clusters.values()) if c >= 0}
+    assert len(named) >= 2 and view.cluster_names_shown() == named
+    for cluster in named:
+        assert name_pixels(view, doc, cluster) > 40  # bold text in the cluster's name colour
+
+
+def test_names_follow_a_rename_and_leave_with_the_clusters(make_view):
+    doc = load_project(VACATION)
+    view = make_view(doc)
+    doc.cluster_labels[0] = "Seaside days"
+    view.refresh()
+    assert view.cluster_names_shown()[0] == "Seaside days"
+    doc.clusters.clear()
+    view.refresh()
+    assert view.cluster_names_shown() == {}
+    assert not near(frame(view), name_color(0).name(), tol=6).any()
+
+
+def test_show_clusters_off_hides_names(make_view):
+    doc = load_project(VACATION)
+    view = make_view(doc)
+    view.set_cluster_names_visible(False)
+    assert view.cluster_names_shown() == {} and name_pixels(view, doc, 0) == 0
+    view.set_cluster_names_visible(True)
+    assert 0 in view.cluster_names_shown() and name_pixels(view, doc, 0) > 40
+
+
+def test_overlapping_names_keep_the_larger_cluster(make_view):
+    doc = MapDocument()
+    places = {"a1": (0.0, 0.0, 0.0), "a2": (0.2, 0.0, 0.0), "b1": (0.1, 0.0, 0.05), "c1": (5.0, 0.0, 0.0)}
+    for note_id, place in places.items():
+        doc.insert_note(Note(note_id, f"note {note_id}"))
+        doc.placements[3].positions[note_id] = place
+        doc.clusters[note_id] = "abc".index(note_id[0])
+    view = make_view(doc)
+    assert view.cluster_names_shown() == {0: "Cluster 1", 2: "Cluster 3"}  # cluster 1 would cover cluster 0
