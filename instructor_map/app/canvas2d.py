@@ -10,22 +10,24 @@ from PySide6.QtCore import QAbstractAnimation, QEasingCurve, QPoint, QPointF, QT
 from PySide6.QtGui import QBrush, QColor
 
 from instructor_map.app.cluster_overlay import ClusterOverlay
-from instructor_map.app.image_export import save_view
-from instructor_map.app.labels2d import TEXT, LabelLayer, ShownLabel, fit_labels
 from instructor_map.app.links2d import LinkLayer
 from instructor_map.app.mouse2d import MapViewBox, MouseGestures
-from instructor_map.app.overlays import LinkLabels, MovementOverlay
+from instructor_map.app.overlays import MovementOverlay
 from instructor_map.app.sample2d import MovingSample
 from instructor_map.app.scatter import Scatter
+from instructor_map.app.scene_layer import SceneLayer, ShownLabel
 from instructor_map.core.arrangement import Arrangement
-from instructor_map.core.document import MapDocument, short_label
-from instructor_map.paint.marks import LABEL_GAP, PIN_BOX, PIN_MARK, POINT_SIZE, SELECTED_SIZE
-from instructor_map.paint.palette import BACKGROUND, PIN, SELECTED, note_colors
+from instructor_map.core.document import MapDocument
+from instructor_map.core.palette import BACKGROUND, PIN, SELECTED, TEXT, note_colors
+from instructor_map.core.scene import Scene, SceneInput, View, build_scene, fit_view
+from instructor_map.paint.marks import PIN_BOX, PIN_MARK, POINT_SIZE, SELECTED_SIZE
+from instructor_map.paint.measure import QtMeasure
+from instructor_map.paint.render import render_map
 
 LABEL_DELAY_MS = 60
 TIP_WIDTH = 60
 FADED_ALPHA = 45
-Z_LINKS, Z_LABELS, Z_ARROWS, Z_POINTS = 0, 1, 2, 3  # bottom to top; pins and the link being drawn over all
+Z_LINKS, Z_ARROWS, Z_POINTS, Z_TEXTS = 0, 2, 3, 3.5  # bottom to top; pins and the link being drawn over all
 
 
 class MapCanvas2D(MouseGestures, pg.PlotWidget):
@@ -42,9 +44,11 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
     noteActivated = Signal(str)
     contextMenuRequested = Signal(list, QPoint)  # the notes it is for (none on empty space), global position
     linkRequested = Signal(str, str)  # source, target
+    groupRenameRequested = Signal(str)  # a double-click on a group's name
+    groupMenuRequested = Signal(str, QPoint)  # a right-click in a group's frame, off its notes
 
     def __init__(self, parent=None):
-        vb = MapViewBox(lockAspect=True, enableMenu=False)
+        vb = MapViewBox(lockAspect=False, enableMenu=False)
         super().__init__(parent, background=BACKGROUND, viewBox=vb)
         self.vb = vb
         plot = self.getPlotItem()
@@ -68,7 +72,9 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._fit_after = False
         self._brushes: dict[tuple[str, bool], QBrush] = {}
         self._pens = (pg.mkPen("#ffffff", width=1), pg.mkPen(SELECTED, width=2.5))
-        self._texts: list[str] = []
+        self._note_style, self._color_by = "auto", "cluster"
+        self._input: SceneInput | None = None
+        self._measure = QtMeasure()
         self._start = self._target = self._pos
 
         self._links = LinkLayer(self.vb, Z_LINKS, Z_ARROWS)
@@ -80,11 +86,9 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._pins.setZValue(Z_POINTS + 1)
         self.vb.addItem(self._pins)
         self._init_mouse(Z_POINTS + 1)
-        # labels beside their points, under the points; a selected note's label over them
-        self.labels = (LabelLayer(self.vb, LABEL_GAP, Z_LABELS), LabelLayer(self.vb, LABEL_GAP, Z_POINTS + 0.5))
+        self.texts = SceneLayer(self.vb, Z_TEXTS)  # cards, labels, names, frames and legend
         self.clusters = ClusterOverlay(self.vb)
         self.movement = MovementOverlay(self.vb)
-        self.link_labels = LinkLabels(self.vb)
         for name in ("bottom", "left"):  # shown only for the titles of named axes: no line, no ticks
             plot.getAxis(name).setStyle(showValues=False, tickLength=0)
             plot.getAxis(name).setPen(pg.mkPen(None))
@@ -131,7 +135,8 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         if self._ids != [i for i in self._doc.notes if i in self._row]:
             self.refresh()
             return
-        self._colors = note_colors(self._doc, self._ids)
+        self._colors = note_colors(self._doc, self._ids, self._color_by)
+        self._input = None
         if self._animation.state() != QAbstractAnimation.Running:  # else its next frame draws them
             self._draw()
             self._label_timer.start()  # labels keep clear of the new cluster names
@@ -195,16 +200,40 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         return self._titles
 
     def fit_all(self) -> None:
+        """Fit the whole map into the canvas, as the exported image of the canvas's size fits it."""
         if not self._ids:
             return
-        (x0, y0), (x1, y1) = self._pos.min(axis=0), self._pos.max(axis=0)
-        w, h = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
-        # room for labels beside the outermost points, more on the right where they go first
-        self.vb.setRange(xRange=(x0 - 0.1 * w, x1 + 0.2 * w), yRange=(y0 - 0.06 * h, y1 + 0.06 * h), padding=0)
+        view = fit_view(self._pos, max(int(self.vb.width()), 1), max(int(self.vb.height()), 1))
+        x_range, y_range = view.ranges
+        self.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+
+    def view(self) -> View:
+        """The part of the map shown now, in pixels of the view box."""
+        return View.of_ranges(*self.vb.viewRange(), max(int(self.vb.width()), 1), max(int(self.vb.height()), 1))
 
     def export_image(self, path) -> None:
-        """Save what the canvas shows as PNG (or any raster format Qt knows) or as SVG."""
-        save_view(self, path, [self._points, self._pins, *self._links.arrows.values()])
+        """Save what the canvas shows as PNG or SVG: the scene of this view, points and links included."""
+        render_map(self._doc, path, scene=self.full_scene())
+
+    def full_scene(self) -> Scene:
+        """Everything the canvas shows now as one scene: points, links and regions as well as texts."""
+        return build_scene(self._scene_input(), self.view(), self._measure)
+
+    def set_note_style(self, style: str) -> None:
+        """"auto" (cards where there is room), "cards" or "dots" (one-line labels)."""
+        self._note_style = style
+        self._update_labels()
+
+    def note_style(self) -> str:
+        return self._note_style
+
+    def set_color_by(self, what: str) -> None:
+        """Colour notes without a colour of their own by "cluster" or by "group"."""
+        self._color_by = what
+        self.recolor()
+
+    def color_by(self) -> str:
+        return self._color_by
 
     # ---- read: what the canvas shows -------------------------------------------------------------------
     def note_ids(self) -> list[str]:
@@ -254,9 +283,20 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         return self._links.drawn(self._ids)
 
     def shown_labels(self) -> list[ShownLabel]:
-        """The note labels on the map, plain ones first, then those of selected notes."""
-        return [ShownLabel(self._ids[row], self._texts[row], box, bold, faded) for layer in self.labels
-                for (row, box), (_, _, _, bold, faded) in zip(layer.rects(), layer.labels)]
+        """The notes' texts on the map (cards and one-line labels), with their boxes now."""
+        return self.texts.shown_labels()
+
+    def map_scene(self) -> Scene | None:
+        """The texts, frames and legend drawn over the points now."""
+        return self.texts.scene_shown
+
+    def names_shown(self, cls: str = "cluster-name") -> dict:
+        """Cluster -> (its name, x, y of the name's middle on the map) for each name shown; with `cls`
+        "part-name", "cluster.part" -> the same for the parts of clusters (zoomed in), "group-name" for groups."""
+        return self.texts.names_shown(self.view(), cls)
+
+    def link_label_texts(self) -> list[str]:
+        return [t.text for t, _ in self.texts.texts_now() if t.cls == "link-label"]
 
     def labels_pending(self) -> bool:
         """The labels are about to be fitted again (a moment after a pan, zoom or partial refresh)."""
@@ -284,8 +324,8 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._ids = [i for i, ok in zip(ids, drawn) if ok]
         self._row = {i: r for r, i in enumerate(self._ids)}
         self._pos = places[drawn].astype(float)
-        self._colors = note_colors(doc, self._ids)
-        self._texts = [short_label(doc.notes[i]) for i in self._ids]
+        self._colors = note_colors(doc, self._ids, self._color_by)
+        self._input = None
         self._pinned = np.array([i in view.pins for i in self._ids], dtype=bool)
         self._selection = [i for i in self._selection if i in doc.notes]
         self._links.read(doc, self._row)
@@ -351,18 +391,25 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         else:
             self.clusters.update(self._doc, self._ids[shown], pos[shown])
         self.movement.update(self._ids, pos)
-        self.link_labels.update(self._links.labelled, pos)
-        self._place_labels()
+        self.texts.move(self._pos)
 
-    def _place_labels(self) -> None:
-        for layer in self.labels:
-            layer.move(self._pos)
+    def _scene_input(self) -> SceneInput:
+        """What the scene shows, apart from the view: read from the document once per refresh."""
+        if self._input is None or self._input.ids is not self._ids:
+            self._input = SceneInput(self._doc, self._ids, self._pos, self._colors)
+        inp = self._input
+        inp.places, inp.colors, inp.selection, inp.highlight = self._pos, self._colors, self._selection, self._highlight
+        inp.scales, inp.note_style, inp.color_by = self._scale, self._note_style, self._color_by
+        inp.clusters = self.clusters.visible and not self._argument
+        return inp
 
     def _update_labels(self) -> None:
-        placed = fit_labels(self.vb, self._pos, self._ids, self._row, self._texts, self._selection, self._highlight,
-                            self.labels[0].size, LABEL_GAP, self.clusters.boxes())
-        for bold, layer in enumerate(self.labels):
-            layer.show_labels([label for label in placed if label[3] == bool(bold)], self._texts, self._pos)
+        if not self._ids or self.vb.width() < 1 or self.vb.height() < 1:
+            self.texts.show_scene(None, None, [], self._pos)
+            return
+        view = self.view()
+        scene = build_scene(self._scene_input(), view, self._measure, marks=False)
+        self.texts.show_scene(scene, view, self._ids, self._pos)
 
     def _tooltip(self, x, y, data) -> str:
         return self.tooltip(data)
@@ -386,7 +433,6 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._fit_after = False
 
     def _on_range_changed(self, *_) -> None:
-        self.clusters.set_view_width(self.vb.viewRange()[0][1] - self.vb.viewRange()[0][0])
         self._label_timer.start()
         self._sample.view_moved()
 

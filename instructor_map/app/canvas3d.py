@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QVector3D
 from instructor_map.app.labels3d import FADED_TEXT, TEXT, ClusterName3D, Label3D, ShownLabel3D, cull
 from instructor_map.app.pg_shim import own_shader_programs
 from instructor_map.core.document import MapDocument, short_label
-from instructor_map.paint.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
+from instructor_map.core.palette import BACKGROUND, LINK_STYLES, SELECTED, note_colors
 
 POINT_SIZE = 10.0
 SELECTED_SIZE = 15.0

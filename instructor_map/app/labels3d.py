@@ -9,7 +9,7 @@ import pyqtgraph.opengl as gl
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QVector4D
 
-from instructor_map.paint.palette import BACKGROUND
+from instructor_map.core.palette import BACKGROUND
 from instructor_map.paint.regions import name_color
 
 LABEL_GAP = 9.0  # pixels between a point and its label

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 
 from instructor_map.app.scatter import Scatter
 from instructor_map.core.document import LINK_KINDS, MapDocument
+from instructor_map.core.palette import LINK_STYLES
 from instructor_map.paint.marks import ARROW_BOX, arrowheads
-from instructor_map.paint.palette import LINK_STYLES
 
 
 class LinkLayer:

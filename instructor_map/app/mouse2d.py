@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractAnimation, QPoint, QPointF, QRectF, Qt, Sign
 from PySide6.QtGui import QBrush, QColor
 
 from instructor_map.app.pg_shim import rubber_band, show_rubber_band, view_transform
-from instructor_map.paint.palette import SELECTED
+from instructor_map.core.palette import SELECTED
 
 PICK_RADIUS = 9  # pixels from a point's centre that still hit it
 
@@ -88,13 +88,17 @@ class MouseGestures:
         super().mousePressEvent(event)
 
     def _note_at(self, vb_pos) -> str | None:
+        """The note whose point, or else whose card or label, is at this pixel of the view box."""
         if not self._ids:
             return None
         p = self.vb.mapToView(QPointF(vb_pos))
         px, py = self.vb.viewPixelSize()
         d2 = ((self._pos[:, 0] - p.x()) / px) ** 2 + ((self._pos[:, 1] - p.y()) / py) ** 2
         row = int(np.argmin(d2))
-        return self._ids[row] if d2[row] <= PICK_RADIUS**2 else None
+        if d2[row] <= PICK_RADIUS**2:
+            return self._ids[row]
+        text = self.texts.text_at(QPointF(vb_pos))
+        return text.owner if text is not None and text.cls == "note" and text.owner in self._row else None
 
     def _select(self, ids: list[str]) -> None:
         ids = list(dict.fromkeys(ids))
@@ -106,8 +110,13 @@ class MouseGestures:
         hit = self._note_at(ev.pos())
         if ev.button() == Qt.LeftButton:
             if ev.double():
+                text = self.texts.text_at(QPointF(ev.pos())) if hit is None else None
                 if hit is not None:
                     self.noteActivated.emit(hit)
+                elif text is not None and text.cls == "cluster-name":
+                    self.clusters.renameRequested.emit(int(text.owner))
+                elif text is not None and text.cls == "group-name":
+                    self.groupRenameRequested.emit(text.owner)
             elif ev.modifiers() & Qt.ControlModifier:
                 if hit is not None:
                     toggled = [i for i in self._selection if i != hit]
@@ -117,7 +126,11 @@ class MouseGestures:
         elif ev.button() == Qt.RightButton:
             if hit is not None and hit not in self._selection:
                 self._select([hit])
-            self.contextMenuRequested.emit(self.selection() if hit is not None else [], ev.screenPos().toPoint())
+            group = self.texts.frame_at(QPointF(ev.pos())) if hit is None else None
+            if group is not None:
+                self.groupMenuRequested.emit(group, ev.screenPos().toPoint())
+            else:
+                self.contextMenuRequested.emit(self.selection() if hit is not None else [], ev.screenPos().toPoint())
 
     def _on_mouse_dragged(self, ev) -> None:
         if ev.isStart():

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListView, QPushButton, QVBoxLayout, QWidget
 
 from instructor_map.core.document import MapDocument, short_label
-from instructor_map.paint.palette import note_color
+from instructor_map.core.palette import note_color
 
 LABEL_CHARS = 200  # the view elides to its width; this only bounds the text it measures
 

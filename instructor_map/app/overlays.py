@@ -1,19 +1,18 @@
-"""Light layers over the 2D map, drawn from the shown places so they follow drags and animations:
-arrows from where notes sat under an earlier task, and the labels of links."""
+"""A light layer over the 2D map, drawn from the shown places so it follows drags and animations: arrows from
+where notes sat under an earlier task."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 
 from instructor_map.app.pg_shim import point_table
 from instructor_map.paint.marks import ARROW_BOX, arrowheads
 
 TRAIL = QColor(70, 95, 150, 120)
 GHOST_SIZE = 7  # pixels
-LINK_TEXT = QColor("#5a5a5a")
-Z_TRAILS, Z_LINK_LABELS = -1, 1.5  # under the links; between labels and arrowheads
+Z_TRAILS = -1  # under the links
 
 
 class MovementOverlay:
@@ -45,33 +44,3 @@ class MovementOverlay:
     def shown(self) -> int:
         """How many arrows are drawn."""
         return len(point_table(self.ghosts))
-
-
-class LinkLabels:
-    """A link's label at its middle, when it says more than the link's kind."""
-
-    def __init__(self, viewbox: pg.ViewBox):
-        self.vb = viewbox
-        self.items: list[pg.TextItem] = []
-        self.font = QFont()
-        self.font.setPointSizeF(8)
-        self.font.setItalic(True)
-
-    def update(self, labelled: list[tuple[int, int, str]], pos: np.ndarray) -> None:
-        """`labelled` holds (source row, target row, label)."""
-        while len(self.items) < len(labelled):
-            item = pg.TextItem(anchor=(0.5, 0.5), color=LINK_TEXT, fill=pg.mkBrush(251, 251, 248, 200))
-            item.setFont(self.font)
-            item.setZValue(Z_LINK_LABELS)
-            self.vb.addItem(item, ignoreBounds=True)
-            self.items.append(item)
-        for item, (src, dst, text) in zip(self.items, labelled):
-            if item.toPlainText() != text:
-                item.setPlainText(text)
-            item.setPos(*((pos[src] + pos[dst]) / 2))
-            item.setVisible(True)
-        for item in self.items[len(labelled):]:
-            item.setVisible(False)
-
-    def texts(self) -> list[str]:
-        return [item.toPlainText() for item in self.items if item.isVisible()]

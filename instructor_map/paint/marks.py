@@ -6,14 +6,13 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QTransform
 
-POINT_SIZE, SELECTED_SIZE = 12, 15  # pixels
-RIM = POINT_SIZE / 2 + 1.5  # a point's outline; arrow tips touch it
+from instructor_map.core.scene.model import PIN_REACH, POINT_SIZE, RIM, SELECTED_SIZE  # noqa: F401 (shared)
+
 LABEL_GAP = RIM + 2  # pixels between a point's centre and its label
 LABEL_SPOTS = ((1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1))  # right or left, lifted by label heights
 ARROW_STEPS = 72  # arrowheads are drawn at this many directions
 ARROW_LEN, ARROW_HALF = 9.0, 4.0
 ARROW_BOX = 2 * (RIM + ARROW_LEN + 1)
-PIN_REACH = 10  # pixels a pin stands above a point's rim
 PIN_BOX = 2 * (RIM + PIN_REACH)
 PIN_HEAD = (-(RIM + 6), 3.2)  # the pin's head: its centre's height from the point's centre, and its radius
 PIN_STEM = (-0.7, -(RIM + 4), 1.4, 4.5)  # left, top, width and height from the point's centre

@@ -1,28 +1,28 @@
-"""Cluster regions and names, on the map and in its image: their colours, names and shapes around a cluster's
-core hull (instructor_map.core.hull)."""
+"""Cluster regions, on the map and in its image: their colours and shapes around a cluster's core hull
+(instructor_map.core.hull)."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPolygonF
 
-from instructor_map.paint.palette import cluster_color
+from instructor_map.core import palette
 
-HULL_ALPHA, NAME_ALPHA = 30, 235
-NAME_FILL = QColor(255, 255, 255, 200)
 GROWTH = 1.08  # a region on the canvas reaches this much farther from its centre than its corners
 
 
+def _qcolor(color: str) -> QColor:
+    c = QColor(color[:7])
+    c.setAlpha(int(color[7:9] or "ff", 16))
+    return c
+
+
 def region_color(cluster: int) -> QColor:
-    fill = QColor(cluster_color(cluster))
-    fill.setAlpha(HULL_ALPHA)
-    return fill
+    return _qcolor(palette.region_color(cluster))
 
 
 def name_color(cluster: int) -> QColor:
-    color = QColor(cluster_color(cluster)).darker(150)
-    color.setAlpha(NAME_ALPHA)
-    return color
+    return _qcolor(palette.name_color(cluster))
 
 
 def grown_polygon(corners: np.ndarray) -> QPolygonF:

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QMainWindow
 from instructor_map.app.canvas3d import LABEL_ALL, LABEL_CHARS, LABEL_NEAREST, MapView3D
 from instructor_map.app.pg_shim import key_timer
 from instructor_map.core.document import Link, MapDocument, Note
+from instructor_map.core.palette import BACKGROUND, SELECTED, cluster_color
 from instructor_map.core.project_file import load_project
-from instructor_map.paint.palette import BACKGROUND, SELECTED, cluster_color
 from instructor_map.paint.regions import name_color
 
 SCREENSHOT = "/tmp/canvas3d.png"

@@ -1,0 +1,121 @@
+"""Each note's text beside its point: a card (title and wrapped text) where there is room, else a one-line
+label, else none; most important notes first, never over another text."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from instructor_map.core.palette import TEXT
+from instructor_map.core.scene.grid import FREE, POINT, Occupancy
+from instructor_map.core.scene.model import RIM, Box, Text
+from instructor_map.core.scene.text import Measure, clean, elide, wrap
+
+STYLES = ("auto", "cards", "dots")  # View → Cards / Dots / Auto
+LABEL_SIZE, CARD_SIZE = 12.0, 12.0  # font pixels
+CARD_WIDTH, CARD_MIN = 190.0, 80.0  # a card's text width, pixels: at most, at least
+CARD_LINES = 5  # title and text together
+CARD_PAD = 5.0
+LABEL_CHARS = (40, 20)  # a label is cut to this many characters, else to the shorter
+AUTO_CARDS = 120  # Auto shows cards while the view holds at most this many notes
+CARD_CAP, LABEL_CAP = 300, 200  # texts shown at most
+GAP = RIM + 3  # pixels from a point's centre to its text
+FADED = "#2b2b2b46"
+CARD_FILL, LABEL_FILL = "#ffffff", "#fbfbf8e6"
+
+
+@dataclass(frozen=True)
+class NoteText:
+    """What a note could say: its title (may be "") and its text."""
+
+    title: str
+    body: str
+
+
+def note_text(title: str, text: str) -> NoteText:
+    return NoteText(clean(title), clean(text))
+
+
+def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], notes: Sequence[NoteText],
+                     colors: Sequence[str], style: str, bold: set[int], faded: set[int], grid: Occupancy,
+                     measure: Measure) -> list[Text]:
+    """Texts for the notes at rows `order` (best first; pixels `px`, `colors`), placed in `grid`. `bold` rows are
+    the selected notes' (their labels may cover points), `faded` rows are drawn faint."""
+    cards = style == "cards" or (style == "auto" and len(order) <= AUTO_CARDS)
+    placed: list[Text] = []
+    n_cards = 0
+    for row in order:
+        note, (x, y) = notes[row], px[row]
+        text = None
+        if cards and n_cards < CARD_CAP:
+            text = _card(ids[row], note, x, y, grid, measure, row in faded, colors[row])
+            n_cards += text is not None
+        if text is None and len(placed) - n_cards < LABEL_CAP:
+            text = _label(ids[row], note, x, y, grid, measure, row in bold, row in faded)
+        if text is not None:
+            grid.take(text.box)
+            placed.append(text)
+    return placed
+
+
+def _card(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, measure: Measure,
+          faded: bool, color: str) -> Text | None:
+    size = CARD_SIZE
+    title = wrap(note.title, measure, CARD_WIDTH, size, 2, bold=True) if note.title else []
+    body = wrap(note.body, measure, CARD_WIDTH, size, CARD_LINES - len(title)) if note.body else []
+    if note.title and note.body == note.title:
+        body = []
+    lines = title + body
+    if not lines:
+        return None
+    widths = [measure.width(line, size, k < len(title)) for k, line in enumerate(lines)]
+    w = max(CARD_MIN, max(widths)) + 2 * CARD_PAD
+    line = measure.line_height(size)
+    h = len(lines) * line + 2 * CARD_PAD - 2
+    first = CARD_PAD + line / 2  # the first line's middle, level with the point
+    for left, top in ((x + GAP, y - first), (x - GAP - w, y - first), (x + GAP, y - h + first),
+                      (x - GAP - w, y - h + first), (x - w / 2, y + GAP), (x - w / 2, y - GAP - h)):
+        box = Box(left, top, w, h)
+        if grid.fits(box, FREE):
+            return Text("note", box, tuple(lines), size, FADED if faded else TEXT, CARD_FILL, len(title),
+                        owner=note_id, card=True, accent=color)
+    return None
+
+
+def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, measure: Measure, bold: bool,
+           faded: bool) -> Text | None:
+    size = LABEL_SIZE
+    whole = note.title or note.body
+    h = measure.line_height(size) + 2
+    for chars in LABEL_CHARS:
+        text = whole if len(whole) <= chars else whole[: chars - 1].rstrip() + "…"
+        text = elide(text, measure, CARD_WIDTH, size, bold)
+        if not text:
+            return None
+        w = measure.width(text, size, bold) + 4
+        for left, top in ((x + GAP, y - h / 2), (x - GAP - w, y - h / 2), (x + GAP, y - 1.5 * h),
+                          (x + GAP, y + 0.5 * h), (x - GAP - w, y - 1.5 * h), (x - GAP - w, y + 0.5 * h),
+                          (x - w / 2, y - GAP - h), (x - w / 2, y + GAP)):
+            box = Box(left, top, w, h)
+            if grid.fits(box, POINT if bold else FREE):
+                return Text("note", box, (text,), size, FADED if faded else TEXT, LABEL_FILL, int(bold),
+                            owner=note_id)
+        if len(whole) <= chars:
+            break
+    return None
+
+
+def label_order(px: np.ndarray, first: Sequence[int], weight: np.ndarray, width: float, height: float,
+                spread_over: int = 300, cell: tuple[float, float] = (130, 18)) -> list[int]:
+    """Rows of the notes in view, most worth a text first: `first` (selected, pinned, search hits), then by
+    `weight` (higher first). Beyond `spread_over` notes in view, one note per label-sized cell, spread evenly."""
+    x, y = px[:, 0], px[:, 1]
+    inside = np.flatnonzero((x >= 0) & (x < width) & (y >= 0) & (y < height))
+    head = [r for r in first if 0 <= x[r] < width and 0 <= y[r] < height]
+    if len(inside) > spread_over:
+        cells = (x[inside] // cell[0]).astype(np.int64) * 1_000_003 + (y[inside] // cell[1]).astype(np.int64)
+        _, firsts = np.unique(cells, return_index=True)
+        inside = inside[np.sort(firsts)]
+    rest = inside[np.argsort(-weight[inside], kind="stable")]
+    return list(dict.fromkeys([*head, *rest.tolist()]))
