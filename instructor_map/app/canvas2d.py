@@ -405,11 +405,11 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
 
     def _update_labels(self) -> None:
         if not self._ids or self.vb.width() < 1 or self.vb.height() < 1:
-            self.texts.show_scene(None, None, [], self._pos)
+            self.texts.show_scene(None, None, {}, self._pos)
             return
         view = self.view()
         scene = build_scene(self._scene_input(), view, self._measure, marks=False)
-        self.texts.show_scene(scene, view, self._ids, self._pos)
+        self.texts.show_scene(scene, view, self._row, self._pos)
 
     def _tooltip(self, x, y, data) -> str:
         return self.tooltip(data)

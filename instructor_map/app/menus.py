@@ -14,6 +14,7 @@ from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.canvas3d import MapView3D
 from instructor_map.app.cluster_actions import ClusterActions
 from instructor_map.app.files import ProjectFiles
+from instructor_map.app.group_actions import GroupActions
 from instructor_map.app.map_actions import MapActions
 from instructor_map.app.map_display import MapDisplay
 from instructor_map.app.mapping import Mapping
@@ -49,6 +50,7 @@ class MenuTargets:
     view3d: MapView3D
     search: QLineEdit
     escape: Callable[[], None]
+    groups: GroupActions | None = None
 
 
 def export_view(t: MenuTargets) -> None:
@@ -103,6 +105,9 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
     _action(edit, "&Delete", notes.delete, QKeySequence.Delete)
     _action(edit, "&Pin selected", lambda: notes.set_pinned(notes.selection(), True), "Ctrl+P")
     _action(edit, "&Unpin selected", lambda: notes.set_pinned(notes.selection(), False), "Ctrl+Shift+P")
+    if t.groups is not None:
+        _action(edit, "&Group selection…", t.groups.group_selection, "Ctrl+G")
+        _action(edit, "Take selection out of its &group", t.groups.ungroup, "Ctrl+Shift+G")
     _action(edit, "&Find…", t.search.setFocus, QKeySequence.Find)
     _action(edit, "Find notes &like…", maps.find_like, "Ctrl+Shift+F")
 
@@ -110,9 +115,15 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
     _action(view, "&Fit all", lambda: (t.canvas.fit_all(), t.view3d.fit_all()), "Ctrl+0")
     _action(view, "&2D map", lambda: t.display.tabs.setCurrentIndex(0), "Ctrl+1")
     _action(view, "&3D map", lambda: t.display.tabs.setCurrentIndex(1), "Ctrl+2")
-    clusters = _action(view, "Show &clusters", lambda: _show_clusters(t.canvas, clusters.isChecked()))
+    clusters = _action(view, "Show &clusters", lambda: _show_clusters(t, clusters.isChecked()))
     clusters.setCheckable(True)
     clusters.setChecked(True)
+    view.addSeparator()
+    _radio(view, (("&Auto: cards where there is room", "auto"), ("&Cards", "cards"), ("&Dots", "dots")),
+           t.canvas.note_style, t.canvas.set_note_style)
+    colours = view.addMenu("C&olour by")
+    _radio(colours, (("&Cluster", "cluster"), ("&Group", "group")), t.canvas.color_by, t.canvas.set_color_by)
+    view.addSeparator()
     sizing = _action(view, "Size by &relevance", lambda: maps.set_sizing(sizing.isChecked()))
     sizing.setCheckable(True)
 
@@ -200,9 +211,21 @@ def _fill_counts(t: MenuTargets, menu) -> None:
         group.addAction(action)
 
 
-def _show_clusters(canvas: MapCanvas2D, on: bool) -> None:
-    canvas.clusters.visible = on
-    canvas.refresh()
+def _show_clusters(t: MenuTargets, on: bool) -> None:
+    t.canvas.clusters.visible = on
+    t.canvas.refresh()
+    t.view3d.set_cluster_names_visible(on)
+
+
+def _radio(menu, choices, current: Callable[[], str], choose: Callable[[str], None]) -> None:
+    """Checkable entries of which one is on: `choices` of (text, value); the one `current()` gives is checked."""
+    group = QActionGroup(menu)
+    actions = {}
+    for text, value in choices:
+        actions[value] = _action(menu, text, lambda v=value: choose(v))
+        actions[value].setCheckable(True)
+        group.addAction(actions[value])
+    actions[current()].setChecked(True)
 
 
 def _model_menu(t: MenuTargets, menu) -> None:

@@ -46,6 +46,8 @@ class MouseGestures:
         self._link_source: str | None = None
         self._link_from = np.zeros(2)
         self._band_adds = False
+        self._frame_from: str | None = None  # the group frame a drag of notes began in
+        self._drop_group: str | None = None
         self._press_modifiers = Qt.NoModifier  # a drag acts on the keys held when the button went down
         self._link_line = pg.PlotCurveItem(pen=pg.mkPen(SELECTED, width=1.5, style=Qt.DashLine))
         self._link_line.setZValue(z)
@@ -144,6 +146,7 @@ class MouseGestures:
             self._draw()
             if ev.isFinish():
                 moved = {i: tuple(map(float, self._pos[self._row[i]])) for i in self._dragging if i in self._row}
+                self._drop_group = self._group_change(self._frame_from, self.texts.frame_at(QPointF(ev.pos())))
                 self._dragging = {}
                 self._update_labels()
                 self.notesMoved.emit(moved)
@@ -180,3 +183,17 @@ class MouseGestures:
                 self._select([hit])
             self._drag_delta = np.zeros(2)
             self._dragging = {i: self._pos[self._row[i]].copy() for i in self._selection if i in self._row}
+            self._frame_from = self.texts.frame_at(QPointF(ev.buttonDownPos()))
+
+    def drop_group(self) -> str | None:
+        """What the last drag of notes did to their group: the group id whose frame they were dropped into, ""
+        when they were dragged out of their group's frame to no frame, None when it changed nothing."""
+        return self._drop_group
+
+    def _group_change(self, start: str | None, end: str | None) -> str | None:
+        groups = {self._doc.notes[i].group for i in self._dragging if i in self._doc.notes}
+        if end is not None:
+            return end if groups != {end} else None
+        if start is not None and groups == {start}:
+            return ""  # out of the frame they were in, to open space
+        return None

@@ -45,9 +45,10 @@ class SceneLayer(QGraphicsObject):
     def _on_range_changed(self, *_) -> None:
         self.prepareGeometryChange()  # the bounding rect is the view's
 
-    def show_scene(self, scene: Scene | None, view: View | None, ids: list[str], pos: np.ndarray) -> None:
+    def show_scene(self, scene: Scene | None, view: View | None, rows: dict[str, int], pos: np.ndarray) -> None:
+        """Show `scene`, built at `view` for the notes at `rows` (note id -> row of `pos`)."""
         self.scene_shown, self.view = scene, view
-        self._row = {i: r for r, i in enumerate(ids)}
+        self._row = rows
         self.pos = pos
         px = view.to_pixels(pos) if view is not None and len(pos) else np.zeros((0, 2))
         self._anchor = {t.owner: px[self._row[t.owner]] for t in (scene.note_texts if scene else ())

@@ -20,6 +20,7 @@ class QtMeasure:
     def __init__(self):
         self._metrics: dict[tuple[float, bool], QFontMetricsF] = {}
         self._widths: dict[tuple[str, float, bool], float] = {}
+        self._heights: dict[float, float] = {}
 
     def _of(self, size: float, bold: bool) -> QFontMetricsF:
         key = (size, bold)
@@ -37,4 +38,7 @@ class QtMeasure:
         return width
 
     def line_height(self, size: float) -> float:
-        return float(round(self._of(size, False).lineSpacing()))
+        height = self._heights.get(size)
+        if height is None:
+            height = self._heights[size] = float(round(self._of(size, False).lineSpacing()))
+        return height

@@ -61,6 +61,19 @@ class SceneInput:
             texts[row] = note_text(note.title, note.text)
         return texts[row]
 
+    def rows(self) -> dict[str, int]:
+        """Note id -> its row."""
+        if "rows" not in self._memo:
+            self._memo["rows"] = {note_id: r for r, note_id in enumerate(self.ids)}
+        return self._memo["rows"]
+
+    def members(self, what: str) -> dict:
+        """Each cluster ("clusters") or group ("groups") -> the rows of its notes, largest first."""
+        key = ("members", what)
+        if key not in self._memo:
+            self._memo[key] = _members(*self.keys(what))
+        return self._memo[key]
+
     def keys(self, what: str) -> tuple[np.ndarray, list]:
         """Each row's cluster ("clusters") or group ("groups") as an index into the returned keys, -1 for none."""
         if what not in self._memo:
@@ -99,18 +112,20 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
         scene.message = "No notes on the 2D map yet"
         return scene
     px = view.to_pixels(inp.places)
-    row = {note_id: r for r, note_id in enumerate(ids)}
+    row = inp.rows()
     scales = inp.scales if inp.scales is not None else np.ones(len(ids))
     chosen = {row[i] for i in inp.selection if i in row}
     hits = None if inp.highlight is None else {row[i] for i in inp.highlight if i in row}
-    faded = set() if hits is None else set(range(len(ids))) - hits
-    sizes = np.where([r in chosen for r in range(len(ids))], SELECTED_SIZE, POINT_SIZE) * scales
+    faded = _Faded(hits)
     pinned = doc.placements[2].pins
 
     grid = Occupancy(view.width, view.height)
     grid.mark_points(px, RIM + 1)
     links = [ln for ln in doc.links.values() if ln.source in row and ln.target in row and ln.source != ln.target]
     if marks:
+        sizes = np.full(len(ids), float(POINT_SIZE))
+        sizes[list(chosen)] = SELECTED_SIZE
+        sizes *= scales
         scene.notes = [NoteMark(i, float(x), float(y), c, float(s), r in chosen, i in pinned, r in faded)
                        for r, (i, (x, y), c, s) in enumerate(zip(ids, px, inp.colors, sizes))]
         scene.links = [_link_mark(ln, px[row[ln.source]], px[row[ln.target]]) for ln in links]
@@ -122,14 +137,14 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
     head = [r for r in order[: len(chosen)] if r in chosen]
     scene.note_texts = place_note_texts(ids, px, head, texts, inp.colors, inp.note_style, chosen, faded, grid, measure)
 
-    clusters = _members(*inp.keys("clusters"), px) if inp.clusters else {}
+    clusters = {c: px[rows] for c, rows in inp.members("clusters").items()} if inp.clusters else {}
     if marks:
         scene.regions = [Region(c, tuple(map(tuple, core_hull(xy).tolist())), region_color(c))
                          for c, xy in clusters.items()]
     scene.names = place_names(_cluster_names(inp, view, px, clusters), "cluster-name", NAME_SIZE, grid, measure)
     scene.names += place_names(_part_names(inp, view, px, clusters), "part-name", PART_SIZE, grid, measure)
     colors = group_colors(doc)
-    groups = _members(*inp.keys("groups"), px)
+    groups = {g: px[rows] for g, rows in inp.members("groups").items()}
     framed = group_frames([(g, doc.groups[g].name, colors[g], xy) for g, xy in groups.items()], view.width,
                           view.height)
     scene.frames = [frame for frame, _ in framed]
@@ -139,6 +154,16 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
     rest = [r for r in order if r not in chosen]
     scene.note_texts += place_note_texts(ids, px, rest, texts, inp.colors, inp.note_style, chosen, faded, grid, measure)
     return scene
+
+
+class _Faded:
+    """The rows outside a search's hits (none without a search), without listing them."""
+
+    def __init__(self, hits: set[int] | None):
+        self.hits = hits
+
+    def __contains__(self, row: int) -> bool:
+        return self.hits is not None and row not in self.hits
 
 
 class _Texts:
@@ -151,20 +176,21 @@ class _Texts:
         return self.inp.text(row)
 
 
-def _members(index: np.ndarray, keys: list, px: np.ndarray) -> dict:
-    """Key -> pixels of its rows (`index` holds each row's key number, -1 for none), largest first."""
+def _members(index: np.ndarray, keys: list) -> dict:
+    """Key -> its rows (`index` holds each row's key number, -1 for none), largest first."""
     if not keys:
         return {}
     order = np.argsort(index, kind="stable")
     found, starts = np.unique(index[order], return_index=True)
     parts = dict(zip(found.tolist(), np.split(order, starts[1:])))
     parts.pop(-1, None)
-    return {keys[k]: px[rows] for k, rows in sorted(parts.items(), key=lambda kv: -len(kv[1]))}
+    return {keys[k]: rows for k, rows in sorted(parts.items(), key=lambda kv: -len(kv[1]))}
 
 
 def _zoomed_in(inp: SceneInput, view: View) -> bool:
-    extent = float(np.ptp(inp.places, axis=0).max()) if len(inp.places) else 0.0
-    return bool(inp.doc.subcluster_names) and view.width / view.sx < ZOOM_IN * extent
+    if not inp.doc.subcluster_names or not len(inp.places):
+        return False
+    return view.width / view.sx < ZOOM_IN * float(np.ptp(inp.places, axis=0).max())
 
 
 def _cluster_names(inp: SceneInput, view: View, px: np.ndarray, clusters: dict) -> list:
@@ -180,9 +206,9 @@ def _part_names(inp: SceneInput, view: View, px: np.ndarray, clusters: dict) -> 
               else -1 for i in inp.ids]
     keys = list(dict.fromkeys(v for v in values if v != -1))
     index = {k: n for n, k in enumerate(keys)}
-    parts = _members(np.array([index.get(v, -1) for v in values], dtype=np.int64), keys, px)
-    return [(key, doc.subcluster_names[key], name_color(int(key.split(".")[0])), xy)
-            for key, xy in parts.items() if key in doc.subcluster_names]
+    parts = _members(np.array([index.get(v, -1) for v in values], dtype=np.int64), keys)
+    return [(key, doc.subcluster_names[key], name_color(int(key.split(".")[0])), px[rows])
+            for key, rows in parts.items() if key in doc.subcluster_names]
 
 
 def _weights(inp: SceneInput, px: np.ndarray, row: dict, links: list, scales: np.ndarray) -> np.ndarray:

@@ -17,8 +17,10 @@ LABEL_SIZE, CARD_SIZE = 12.0, 12.0  # font pixels
 CARD_WIDTH, CARD_MIN = 190.0, 80.0  # a card's text width, pixels: at most, at least
 CARD_LINES = 5  # title and text together
 CARD_PAD = 5.0
-LABEL_CHARS = (40, 20)  # a label is cut to this many characters, else to the shorter
+LABEL_CHARS = (40, 24, 14)  # a label is cut to this many characters, else shorter where it does not fit
 AUTO_CARDS = 120  # Auto shows cards while the view holds at most this many notes
+CROWDED = 300  # beyond this many notes worth a text in view, labels may cover points
+TRIES = 600  # notes tried for a text at most
 CARD_CAP, LABEL_CAP = 300, 200  # texts shown at most
 GAP = RIM + 3  # pixels from a point's centre to its text
 FADED = "#2b2b2b46"
@@ -43,16 +45,17 @@ def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], n
     """Texts for the notes at rows `order` (best first; pixels `px`, `colors`), placed in `grid`. `bold` rows are
     the selected notes' (their labels may cover points), `faded` rows are drawn faint."""
     cards = style == "cards" or (style == "auto" and len(order) <= AUTO_CARDS)
+    crowded = len(order) > CROWDED  # points everywhere: labels may cover points, never texts
     placed: list[Text] = []
     n_cards = 0
-    for row in order:
+    for row in order[:TRIES]:
         note, (x, y) = notes[row], px[row]
         text = None
         if cards and n_cards < CARD_CAP:
             text = _card(ids[row], note, x, y, grid, measure, row in faded, colors[row])
             n_cards += text is not None
         if text is None and len(placed) - n_cards < LABEL_CAP:
-            text = _label(ids[row], note, x, y, grid, measure, row in bold, row in faded)
+            text = _label(ids[row], note, x, y, grid, measure, row in bold, row in faded, crowded)
         if text is not None:
             grid.take(text.box)
             placed.append(text)
@@ -84,21 +87,22 @@ def _card(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, mea
 
 
 def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, measure: Measure, bold: bool,
-           faded: bool) -> Text | None:
+           faded: bool, crowded: bool) -> Text | None:
+    """A one-line label beside the point; `crowded`: few spots and one length are tried, over points."""
     size = LABEL_SIZE
     whole = note.title or note.body
     h = measure.line_height(size) + 2
-    for chars in LABEL_CHARS:
+    for chars in LABEL_CHARS[1:2] if crowded else LABEL_CHARS:
         text = whole if len(whole) <= chars else whole[: chars - 1].rstrip() + "…"
         text = elide(text, measure, CARD_WIDTH, size, bold)
         if not text:
             return None
         w = measure.width(text, size, bold) + 4
-        for left, top in ((x + GAP, y - h / 2), (x - GAP - w, y - h / 2), (x + GAP, y - 1.5 * h),
-                          (x + GAP, y + 0.5 * h), (x - GAP - w, y - 1.5 * h), (x - GAP - w, y + 0.5 * h),
-                          (x - w / 2, y - GAP - h), (x - w / 2, y + GAP)):
+        spots = ((x + GAP, y - h / 2), (x - GAP - w, y - h / 2), (x + GAP, y - 1.5 * h), (x + GAP, y + 0.5 * h),
+                 (x - GAP - w, y - 1.5 * h), (x - GAP - w, y + 0.5 * h), (x - w / 2, y - GAP - h), (x - w / 2, y + GAP))
+        for left, top in spots[:2] if crowded else spots:
             box = Box(left, top, w, h)
-            if grid.fits(box, POINT if bold else FREE):
+            if grid.fits(box, POINT if bold or crowded else FREE):
                 return Text("note", box, (text,), size, FADED if faded else TEXT, LABEL_FILL, int(bold),
                             owner=note_id)
         if len(whole) <= chars:

@@ -7,7 +7,7 @@ import numpy as np
 
 MARGINS = (0.03, 0.06, 0.12, 0.05)  # left, top, right, bottom: shares of the canvas kept free of points
 MIN_MARGINS = (18, 28, 60, 22)  # pixels, at least; a label or card goes right of its point first
-MAX_STRETCH = 2.0  # fitting may scale one axis up to this many times more than the other
+MAX_STRETCH = 3.0  # fitting may scale one axis up to this many times more than the other
 
 
 @dataclass(frozen=True)
