@@ -12,7 +12,7 @@ import numpy as np
 
 from instructor_map.core.scene.model import Box
 
-CELL = 4  # pixels per point cell
+CELL = 2  # pixels per point cell: finer than the gap between a point's rim and its text
 BUCKET = 64  # pixels per text bucket
 FREE, POINT = 0, 1  # what a text may cover: nothing, or points
 
