@@ -86,7 +86,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._pins.setZValue(Z_POINTS + 1)
         self.vb.addItem(self._pins)
         self._init_mouse(Z_POINTS + 1)
-        self.texts = SceneLayer(self.vb, Z_TEXTS)  # cards, labels, names, frames and legend
+        self.texts = SceneLayer(self.vb, Z_TEXTS, self.tooltip)  # cards, labels, names, frames and legend
         self.clusters = ClusterOverlay(self.vb)
         self.movement = MovementOverlay(self.vb)
         for name in ("bottom", "left"):  # shown only for the titles of named axes: no line, no ticks

@@ -30,9 +30,9 @@ class ShownLabel(NamedTuple):
 
 
 class SceneLayer(QGraphicsObject):
-    def __init__(self, vb, z: float):
+    def __init__(self, vb, z: float, tip=None):
         super().__init__()
-        self.vb = vb
+        self.vb, self.tip = vb, tip  # tip(note id) -> the tooltip of a note's card or label
         self.scene_shown: Scene | None = None
         self.view: View | None = None
         self._anchor: dict[str, np.ndarray] = {}  # note id -> its pixel when the scene was built
@@ -130,6 +130,13 @@ class SceneLayer(QGraphicsObject):
         hits = [f for f in (self._frame_box(f, t) for f in scene.frames)
                 if QRectF(f.box.x, f.box.y, f.box.w, f.box.h).contains(point)]
         return min(hits, key=lambda f: f.box.w * f.box.h).group if hits else None
+
+    def hoverEvent(self, ev) -> None:
+        """pyqtgraph's hover: over a note's card or label, its full text as the tooltip."""
+        text = None
+        if not ev.isExit() and self.tip is not None:
+            text = self.text_at(view_transform(self.vb).map(ev.pos()))
+        self.setToolTip(self.tip(text.owner) if text is not None and text.cls == "note" else "")
 
     # ---- painting --------------------------------------------------------------------------------------------
     def paint(self, painter: QPainter, *args) -> None:
