@@ -75,15 +75,17 @@ def arrange(
     graph: MapDocument,
     previous: Mapping | None = None,
     pins: Mapping | None = None,
+    aspect: float = 1.6,
 ) -> Layout:
     """The 2D layout an arrangement asks for; its basis records the arrangement.
 
     `pole_vectors` maps each pole text to its vector (embedded under the same instruction as the notes),
     `graph` holds the notes and links for the argument layout. A named axis is stretched to span the map, so
-    a reader sees the whole range from one pole to the other.
+    a reader sees the whole range from one pole to the other. `aspect` (width / height of the canvas) shapes
+    the argument layout to fit it.
     """
     if arrangement.mode == "argument":
-        places = argument_places(graph)
+        places = argument_places(graph, aspect=aspect)
         coords = np.array([places.get(i, (np.nan, np.nan)) for i in ids], dtype=np.float32).reshape(-1, 2)
         layout = Layout(list(ids), coords, {}, np.zeros(2))
     elif arrangement.named:

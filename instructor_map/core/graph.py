@@ -1,77 +1,40 @@
 """Links and similarities: the argument layout, suggested links and near-duplicate notes."""
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Iterable, Iterator, Sequence
 
 import networkx as nx
 import numpy as np
 
 from instructor_map.core.document import MapDocument
+from instructor_map.core.layered import layered_places
 
 ARGUMENT_KINDS = ("supports", "opposes")  # links that put their source below their target
 BLOCK_CELLS = 4_000_000  # similarities are computed in blocks of at most this many (16 MB)
-LOOSE_PER_ROW = 8  # unlinked notes per bottom row, at least; more rows when there are many
-TALL = 0.5  # rows spread over at least this share of the width, so arrows between rows stay readable
 
 
-def argument_places(doc: MapDocument, width: float = 200.0) -> dict[str, tuple[float, float]]:
-    """Claims above the notes that support or oppose them, one row per depth; y grows upward.
+def argument_places(doc: MapDocument, aspect: float = 1.6, width: float = 200.0) -> dict[str, tuple[float, float]]:
+    """Claims above the notes that support or oppose them, one layer per depth; y grows upward.
 
-    A note sits one row below the lowest claim it argues for, and as near under its claims as the row allows.
-    Notes that argue for each other in a circle share a row. Notes in no supports or opposes link fill the
-    bottom rows, in note order. Everything fits a width x width square around the origin; the rows span at
-    least TALL of its height.
+    A note sits one layer below the lowest claim it argues for; notes that argue for each other in a circle
+    share a layer. Notes in no supports or opposes link fill the bottom rows, in note order. The layers are
+    ordered for few crossing arrows and fitted to a canvas of `aspect` (width / height), `width` wide
+    (see layered.layered_places).
     """
     order = {note_id: i for i, note_id in enumerate(doc.notes)}
-    reasons = nx.DiGraph()  # claim -> the notes that argue for or against it
-    reasons.add_edges_from((ln.target, ln.source) for ln in doc.links.values() if ln.kind in ARGUMENT_KINDS)
+    pairs = sorted({(ln.target, ln.source) for ln in doc.links.values()  # claim -> a note arguing about it
+                    if ln.kind in ARGUMENT_KINDS and ln.source in order and ln.target in order},
+                   key=lambda p: (order[p[0]], order[p[1]]))
+    reasons = nx.DiGraph(pairs)
     dag = nx.condensation(reasons)  # each circle of arguments becomes one node
-    members = {node: sorted(data["members"], key=lambda m: order.get(m, len(order)))
-               for node, data in dag.nodes(data=True)}
-    generations = list(nx.topological_generations(dag))
-    loose = [note_id for note_id in doc.notes if note_id not in reasons]
-    loose_cols = min(len(loose), max(LOOSE_PER_ROW, math.ceil(math.sqrt(len(loose)))))
-    cols = max([sum(len(members[node]) for node in g) for g in generations] + [loose_cols, 1])
-    n_rows = len(generations) + math.ceil(len(loose) / cols)
-    step = width / max(cols - 1, n_rows - 1, 1)
-    x: dict[str, float] = {}
-
-    def under_claims(node) -> tuple[float, int]:
-        above = sorted(x[m] for claim in dag.predecessors(node) for m in members[claim])
-        return (sum(above) / len(above) if above else 0.0, order[members[node][0]])
-
-    rows: list[list[str]] = []
-    for generation in generations:
-        keyed = sorted((under_claims(node), node) for node in generation)
-        row = [m for _, node in keyed for m in members[node]]
-        desired = [key[0] for key, node in keyed for _ in members[node]] if rows else _centred(len(row), step)
-        x.update(zip(row, _spread(desired, step, width / 2)))
-        rows.append(row)
-    for i in range(0, len(loose), cols):
-        row = loose[i : i + cols]
-        x.update(zip(row, _centred(len(row), step)))
-        rows.append(row)
-    row_step = max(step, TALL * width / max(len(rows) - 1, 1))
-    top = (len(rows) - 1) * row_step / 2
-    return {note_id: (x[note_id], top - r * row_step) for r, row in enumerate(rows) for note_id in row}
-
-
-def _centred(n: int, step: float) -> list[float]:
-    return [(i - (n - 1) / 2) * step for i in range(n)]
-
-
-def _spread(desired: list[float], step: float, half: float) -> list[float]:
-    """Places along a row, in order, `step` apart or more and as near `desired` as that allows, within ±half."""
-    x = list(itertools.accumulate(desired, lambda prev, d: max(d, prev + step)))
-    shift = sum(d - p for d, p in zip(desired, x)) / len(x)  # share the push between both ends
-    x = [p + shift for p in x]
-    span = x[-1] - x[0]
-    if span > 2 * half:  # too many pushed aside: squeeze the row to fit
-        return [-half + (p - x[0]) * 2 * half / span for p in x]
-    shift = max(-half - x[0], 0.0) - max(x[-1] - half, 0.0)
-    return [p + shift for p in x]
+    depth = {m: d for d, generation in enumerate(nx.topological_generations(dag))
+             for node in generation for m in dag.nodes[node]["members"]}
+    rows: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for note_id in doc.notes:
+        if note_id in depth:
+            rows[depth[note_id]].append(note_id)
+    loose = [note_id for note_id in doc.notes if note_id not in depth]
+    return layered_places(rows, pairs, loose, aspect=aspect, width=width)
 
 
 def suggest_links(

@@ -59,7 +59,7 @@ def test_circular_arguments_share_a_row():
     assert y["top"] > y["a"] == y["b"] > y["c"]
 
 
-def test_many_loose_notes_wrap_into_rows_inside_the_square():
+def test_many_loose_notes_wrap_into_rows_inside_the_box():
     doc = make_doc([f"n{i}" for i in range(30)] + ["claim", "why"], [("why", "claim", "supports")])
     place = argument_places(doc, width=300.0)
     coords = np.array(list(place.values()))
@@ -124,8 +124,16 @@ def test_near_duplicates_of_copies_and_empty_vectors():
     assert near_duplicates(np.zeros((0, 4), np.float32), []) == []
 
 
-def test_a_wide_argument_is_tall_enough_to_read():
-    claims = [("claim", [f"r{i}" for i in range(20)])]
-    doc = make_doc(["claim"] + claims[0][1], [(r, "claim", "supports") for r in claims[0][1]])
-    y = sorted({p[1] for p in argument_places(doc, width=200.0).values()})
-    assert len(y) == 2 and y[1] - y[0] >= 100.0  # two rows, half the width apart, not one column step
+def test_a_wide_argument_wraps_into_staggered_rows_that_read():
+    reasons = [f"r{i}" for i in range(20)]
+    doc = make_doc(["claim"] + reasons, [(r, "claim", "supports") for r in reasons])
+    place = argument_places(doc, aspect=1.6, width=1600.0)  # in pixels of a 1600 x 1000 canvas
+    rows = sorted({p[1] for p in place.values()}, reverse=True)
+    assert [k for k, p in place.items() if p[1] == rows[0]] == ["claim"] and len(rows) > 2
+    assert min(a - b for a, b in zip(rows, rows[1:])) >= 110
+    for y in rows[1:]:
+        xs = sorted(p[0] for p in place.values() if p[1] == y)
+        assert len(xs) <= 7 and min(b - a for a, b in zip(xs, xs[1:])) >= 220
+    by_x = sorted(reasons, key=lambda r: place[r][0])
+    assert len({place[r][0] for r in reasons}) == 20  # staggered: no reason hides another's card
+    assert all(place[a][1] != place[b][1] for a, b in zip(by_x, by_x[1:]))  # neighbours alternate rows
