@@ -101,6 +101,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._animation.valueChanged.connect(self._on_animation_changed)
         self._animation.finished.connect(self._on_animation_finished)
         self.vb.sigRangeChanged.connect(self._on_range_changed)
+        self.vb.sigResized.connect(self._label_timer.start)  # the same range on a new size: lay texts out anew
 
     # ---- public API ------------------------------------------------------------------------------------
     def set_document(self, doc: MapDocument) -> None:
@@ -351,7 +352,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         plot = self.getPlotItem()
         for name, title in zip(("bottom", "left"), titles):
             plot.showAxis(name, bool(title))
-            plot.getAxis(name).setLabel(title, **{"color": TEXT.name(), "font-size": "10pt", "font-weight": "bold"})
+            plot.getAxis(name).setLabel(title, **{"color": TEXT, "font-size": "10pt", "font-weight": "bold"})
 
     def _brush(self, color: str, faded: bool) -> QBrush:
         brush = self._brushes.get((color, faded))

@@ -34,6 +34,7 @@ from instructor_map.core.scene.notes import NoteText, label_order, note_text, pl
 from instructor_map.core.scene.text import Measure
 from instructor_map.core.scene.view import View
 
+FRAME_GREY = "#6f6f66"
 ZOOM_IN = 0.5  # the view's width against the map's, below which the parts of clusters are named
 
 
@@ -145,8 +146,9 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
     scene.names += place_names(_part_names(inp, view, px, clusters), "part-name", PART_SIZE, grid, measure)
     colors = group_colors(doc)
     groups = {g: px[rows] for g, rows in inp.members("groups").items()}
-    framed = group_frames([(g, doc.groups[g].name, colors[g], xy) for g, xy in groups.items()], view.width,
-                          view.height)
+    by_group = inp.color_by == "group"  # else frames stay grey, beside the colours of clusters
+    framed = group_frames([(g, doc.groups[g].name, colors[g] if by_group else FRAME_GREY, xy)
+                           for g, xy in groups.items()], view.width, view.height)
     scene.frames = [frame for frame, _ in framed]
     scene.names += place_group_names(framed, grid, measure)
     scene.link_labels = place_link_labels([(ln.id, ln.label, px[row[ln.source]], px[row[ln.target]])

@@ -80,3 +80,10 @@ class Occupancy:
     def take(self, box: Box) -> None:
         for key in self._buckets(box):
             self._texts.setdefault(key, []).append(box)
+
+    def remove(self, box: Box) -> None:
+        """Free what `box` took (a label about to become a card)."""
+        for key in self._buckets(box):
+            bucket = self._texts.get(key)
+            if bucket is not None and box in bucket:
+                bucket.remove(box)

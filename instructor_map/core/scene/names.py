@@ -31,6 +31,8 @@ def place_names(named: Sequence[tuple[str, str, str, np.ndarray]], cls: str, siz
             continue
         w, h = measure.width(text, size, True) + 12, line + 4
         x, y = members.mean(axis=0)
+        if not (0 <= x < grid.width and 0 <= y < grid.height):
+            continue  # its notes lie mostly out of view
         spots = []
         for lift in (0, -1, 1, -2, 2, -3, 3):
             left = min(max(x - w / 2, 0), grid.width - w)
@@ -70,7 +72,8 @@ def place_group_names(frames: Sequence[tuple[Frame, str]], grid: Occupancy, meas
             continue
         w, h, b = measure.width(text, size, True) + 8, line + 2, frame.box
         spots = (Box(b.x, b.y - h, w, h), Box(b.x + 2, b.y + 2, w, h), Box(b.right - w, b.y - h, w, h),
-                 Box(b.x, b.bottom, w, h))
+                 Box(b.right - w - 2, b.y + 2, w, h), Box(b.x + 2, b.bottom - h - 2, w, h),
+                 Box(b.right - w - 2, b.bottom - h - 2, w, h))  # on its top edge, else inside a corner
         box = next((s for s in spots if grid.fits(s, FREE)), None) or next((s for s in spots if grid.fits(s, POINT)),
                                                                             None)
         if box is not None:

@@ -19,6 +19,7 @@ CARD_LINES = 5  # title and text together
 CARD_PAD = 5.0
 LABEL_CHARS = (40, 24, 14)  # a label is cut to this many characters, else shorter where it does not fit
 AUTO_CARDS = 120  # Auto shows cards while the view holds at most this many notes
+CARD_ROOM = 6000  # and the notes in view spread over at least this many square pixels each
 CROWDED = 300  # beyond this many notes worth a text in view, labels may cover points
 TRIES = 600  # notes tried for a text at most
 CARD_CAP, LABEL_CAP = 300, 200  # texts shown at most
@@ -43,23 +44,49 @@ def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], n
                      colors: Sequence[str], style: str, bold: set[int], faded: set[int], grid: Occupancy,
                      measure: Measure) -> list[Text]:
     """Texts for the notes at rows `order` (best first; pixels `px`, `colors`), placed in `grid`. `bold` rows are
-    the selected notes' (their labels may cover points), `faded` rows are drawn faint."""
-    cards = style == "cards" or (style == "auto" and len(order) <= AUTO_CARDS)
+    the selected notes' (their labels may cover points), `faded` rows are drawn faint.
+
+    "cards": each note a card where it fits, else a label. "auto": first a label for as many notes as fit, then,
+    where the view has room for cards, each label that can grow into a card does. "dots": labels only."""
+    order = list(order[:TRIES])
     crowded = len(order) > CROWDED  # points everywhere: labels may cover points, never texts
-    placed: list[Text] = []
-    n_cards = 0
-    for row in order[:TRIES]:
-        note, (x, y) = notes[row], px[row]
-        text = None
-        if cards and n_cards < CARD_CAP:
-            text = _card(ids[row], note, x, y, grid, measure, row in faded, colors[row])
-            n_cards += text is not None
-        if text is None and len(placed) - n_cards < LABEL_CAP:
-            text = _label(ids[row], note, x, y, grid, measure, row in bold, row in faded, crowded)
+
+    def card(row: int) -> Text | None:
+        return _card(ids[row], notes[row], *px[row], grid, measure, row in faded, colors[row])
+
+    def label(row: int) -> Text | None:
+        return _label(ids[row], notes[row], *px[row], grid, measure, row in bold, row in faded, crowded)
+
+    placed: dict[int, Text] = {}
+    if style == "cards":
+        for row in order:
+            text = (card(row) if len(placed) < CARD_CAP else None) or label(row)
+            if text is not None:
+                grid.take(text.box)
+                placed[row] = text
+        return list(placed.values())
+    for row in order:
+        if len(placed) == LABEL_CAP:
+            break
+        text = label(row)
         if text is not None:
             grid.take(text.box)
-            placed.append(text)
-    return placed
+            placed[row] = text
+    if style == "auto" and len(order) <= AUTO_CARDS and _roomy(px[order]):
+        for row, text in list(placed.items())[:CARD_CAP]:
+            grid.remove(text.box)
+            bigger = card(row)
+            placed[row] = bigger or text
+            grid.take(placed[row].box)
+    return list(placed.values())
+
+
+def _roomy(px: np.ndarray) -> bool:
+    """The notes spread over enough of the canvas for cards: zoomed far out, they huddle and stay dots."""
+    if len(px) < 2:
+        return True
+    w, h = np.ptp(px, axis=0)
+    return (w + CARD_WIDTH) * (h + 60) / len(px) >= CARD_ROOM
 
 
 def _card(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, measure: Measure,
@@ -92,7 +119,10 @@ def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, me
     size = LABEL_SIZE
     whole = note.title or note.body
     h = measure.line_height(size) + 2
-    for chars in LABEL_CHARS[1:2] if crowded else LABEL_CHARS:
+    lengths = [c for c in (min(len(whole), LABEL_CHARS[0]), *LABEL_CHARS[1:]) if c <= len(whole)]
+    if crowded:
+        lengths = [min(len(whole), LABEL_CHARS[1])]
+    for chars in lengths:
         text = whole if len(whole) <= chars else whole[: chars - 1].rstrip() + "…"
         text = elide(text, measure, CARD_WIDTH, size, bold)
         if not text:
@@ -105,8 +135,6 @@ def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, me
             if grid.fits(box, POINT if bold or crowded else FREE):
                 return Text("note", box, (text,), size, FADED if faded else TEXT, LABEL_FILL, int(bold),
                             owner=note_id)
-        if len(whole) <= chars:
-            break
     return None
 
 
