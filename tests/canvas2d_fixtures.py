@@ -64,6 +64,7 @@ def make_canvas_fixture(qtbot):
         canvas.show()
         qtbot.waitExposed(canvas)
         canvas.set_document(doc if doc is not None else make_doc())
+        qtbot.waitUntil(lambda: not canvas.labels_pending())  # the texts fitted to the view shown
         canvases.append(canvas)
         return canvas
 

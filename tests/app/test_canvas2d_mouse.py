@@ -30,12 +30,12 @@ def drag(qtbot, canvas, start: QPoint, end: QPoint, modifier=Qt.NoModifier, step
     qtbot.mouseRelease(viewport, Qt.LeftButton, modifier, end)
 
 
-def empty_spot(canvas: MapCanvas2D) -> QPoint:
-    """A viewport point at least 40 pixels from every note."""
+def empty_spot(canvas: MapCanvas2D, xs=range(40, 860, 20), ys=range(40, 610, 20), clear: float = 40) -> QPoint:
+    """A viewport point at least `clear` pixels from every note, and off their texts."""
     pts = np.array([[p.x(), p.y()] for p in map(canvas.note_pixel, canvas.note_ids())])
-    for x in range(40, 860, 20):
-        for y in range(40, 610, 20):
-            if np.hypot(*(pts - (x, y)).T).min() > 40:
+    for x in xs:
+        for y in ys:
+            if np.hypot(*(pts - (x, y)).T).min() > clear and canvas.note_at(QPoint(x, y)) is None:
                 return QPoint(x, y)
     raise AssertionError("no empty spot")
 
@@ -103,7 +103,8 @@ def test_rubber_band_selects_the_notes_inside(make_canvas, qtbot):
     canvas = make_canvas()
     changes = []
     canvas.selectionChanged.connect(changes.append)
-    corner_a, corner_b = QPoint(430, 40), QPoint(880, 330)
+    corner_a = empty_spot(canvas, range(430, 300, -10), range(40, 4, -4), clear=12)  # above the map's top right
+    corner_b = QPoint(880, 330)
     assert canvas.note_at(corner_a) is None
     drag(qtbot, canvas, corner_a, corner_b)
     (x0, y1), (x1, y0) = data_point(canvas, corner_a), data_point(canvas, corner_b)
@@ -145,7 +146,10 @@ def test_set_selection_does_not_emit(make_canvas, qtbot):
     with qtbot.assertNotEmitted(canvas.selectionChanged):
         canvas.set_selection(["n1", "n2", "missing"])
     assert canvas.selection() == ["n1", "n2"]
-    assert {label.note_id for label in canvas.shown_labels() if label.bold} == {"n1", "n2"}
+    texts = {label.note_id: label for label in canvas.shown_labels()}
+    assert {"n1", "n2"} <= set(texts)  # the selected notes' texts are shown, one-line labels in bold
+    assert {i for i, label in texts.items() if label.bold or label.card} >= {"n1", "n2"}
+    assert {i for i, label in texts.items() if label.bold} <= {"n1", "n2"}
 
 
 def test_right_drag_pans_without_selecting(make_canvas, qtbot):

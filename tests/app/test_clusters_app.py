@@ -33,12 +33,13 @@ def test_map_clusters_off_number_and_automatic(qtbot, make_window, answers):
     automatic = len(set(window.doc.clusters.values()))
     submenu_action(window.menuBar(), "Map", "Clusters", "Off").trigger()
     wait_quiet(qtbot, window)
-    assert not window.doc.clusters and not window.canvas.clusters.names_shown()
+    assert not window.doc.clusters
+    qtbot.waitUntil(lambda: not window.canvas.labels_pending() and not window.canvas.names_shown())
     answers["get_text"] = ["3"]
     submenu_action(window.menuBar(), "Map", "Clusters", "Number").trigger()
     wait_quiet(qtbot, window)
     assert len(set(window.doc.clusters.values())) == 3 and window.doc.cluster_count == 3
-    assert len(window.canvas.clusters.names_shown()) == 3
+    qtbot.waitUntil(lambda: not window.canvas.labels_pending() and len(window.canvas.names_shown()) == 3)
     window.session.undo()  # back to no clusters, then to the automatic ones
     window.session.undo()
     wait_quiet(qtbot, window)
@@ -90,16 +91,21 @@ def test_zoomed_in_the_map_names_the_parts_of_its_clusters(qtbot, make_window):
     window = open_sample(qtbot, make_window)
     window.mapping.recompute()  # F5: clusters and their parts from this version
     wait_quiet(qtbot, window)
-    overlay, doc = window.canvas.clusters, window.doc
-    assert doc.subcluster_names and not overlay.parts_shown() and overlay.names_shown()  # zoomed out
+    canvas, doc = window.canvas, window.doc
+
+    def parts_shown() -> dict:
+        return canvas.names_shown("part-name")
+
+    qtbot.waitUntil(lambda: not canvas.labels_pending())
+    assert doc.subcluster_names and not parts_shown() and canvas.names_shown()  # zoomed out
     cluster = doc.clusters[next(iter(doc.subclusters))]
-    x, y = window.canvas.clusters.names_shown()[cluster][1:]
-    (x0, x1), (y0, y1) = window.canvas.vb.viewRange()
-    window.canvas.vb.setRange(xRange=(x - (x1 - x0) / 6, x + (x1 - x0) / 6), yRange=(y - (y1 - y0) / 6,
-                                                                                  y + (y1 - y0) / 6), padding=0)
-    qtbot.waitUntil(lambda: bool(overlay.parts_shown()))
-    assert cluster not in overlay.names_shown()  # its parts are named instead
-    names = {name for key, (name, *_) in overlay.parts_shown().items() if key.startswith(f"{cluster}.")}
+    x, y = canvas.names_shown()[cluster][1:]
+    (x0, x1), (y0, y1) = canvas.vb.viewRange()
+    canvas.vb.setRange(xRange=(x - (x1 - x0) / 6, x + (x1 - x0) / 6), yRange=(y - (y1 - y0) / 6, y + (y1 - y0) / 6),
+                       padding=0)
+    qtbot.waitUntil(lambda: not canvas.labels_pending() and bool(parts_shown()))
+    assert cluster not in canvas.names_shown()  # its parts are named instead
+    names = {name for key, (name, *_) in parts_shown().items() if key.startswith(f"{cluster}.")}
     assert len(names) >= 2
-    window.canvas.fit_all()
-    qtbot.waitUntil(lambda: not overlay.parts_shown() and cluster in overlay.names_shown())
+    canvas.fit_all()
+    qtbot.waitUntil(lambda: not canvas.labels_pending() and not parts_shown() and cluster in canvas.names_shown())

@@ -236,15 +236,19 @@ def test_a_sample_opens_from_the_first_screen(qtbot, make_window):
 def test_cluster_names_show_on_the_map_and_renaming_is_undoable(qtbot, make_window, answers):
     window = make_window()
     window.welcome.sample_buttons["research_notes.imap"].click()
-    overlay = window.canvas.clusters
-    assert set(overlay.names_shown()) == set(window.doc.clusters.values())
-    cluster = min(overlay.names_shown())
+    canvas = window.canvas
+
+    def names() -> dict:
+        return canvas.names_shown() if not canvas.labels_pending() else {}
+
+    qtbot.waitUntil(lambda: set(names()) == set(window.doc.clusters.values()))
+    cluster = min(names())
     answers["get_text"] = ["Coral reefs"]
-    overlay.renameRequested.emit(cluster)
-    assert overlay.names_shown()[cluster][0] == "Coral reefs"
+    canvas.clusters.renameRequested.emit(cluster)
+    qtbot.waitUntil(lambda: names().get(cluster, ("",))[0] == "Coral reefs")
     assert cluster in window.doc.cluster_renamed
     window.session.undo()
-    assert overlay.names_shown()[cluster][0] != "Coral reefs"
+    qtbot.waitUntil(lambda: names().get(cluster, ("Coral reefs",))[0] != "Coral reefs")
 
 
 def test_undo_and_redo_keys_take_back_and_bring_back_an_edit(qtbot, make_window, tmp_path):

@@ -128,10 +128,12 @@ def test_a_link_is_retyped_and_labelled_from_the_context_menu(qtbot, make_window
     answers["get_text"] = ["only if fares fund it"]
     next(a for a in link_menu().actions() if a.text() == "Label…").trigger()
     assert link.label == "only if fares fund it"
-    assert "only if fares fund it" in window.canvas.link_labels.texts()
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: not canvas.labels_pending() and "only if fares fund it" in canvas.link_label_texts())
     window.session.undo()
     window.session.undo()
-    assert (link.kind, link.label) == original and "only if fares fund it" not in window.canvas.link_labels.texts()
+    assert (link.kind, link.label) == original
+    qtbot.waitUntil(lambda: not canvas.labels_pending() and "only if fares fund it" not in canvas.link_label_texts())
 
 
 # ---- vacation planning ---------------------------------------------------------------------------------------

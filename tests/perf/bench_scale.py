@@ -324,7 +324,7 @@ def pan_zoom_figures(app, n: int, frames: int, primary: bool = True) -> None:
     until the canvas has painted once (what a user sees; the figure with the target), and, as context, the view
     change followed by processEvents() and a forced viewport().repaint(), which paints about twice a frame."""
     from instructor_map.app.canvas2d import MapCanvas2D
-    from instructor_map.app.labels2d import LABEL_CAP
+    from instructor_map.core.scene.notes import LABEL_CAP
 
     section(f"2D pan and zoom, {n:,} notes, {frames} frames")
     X, topic = clustered_vectors(n, seed=3)
@@ -381,9 +381,10 @@ def pan_zoom_figures(app, n: int, frames: int, primary: bool = True) -> None:
            note=f"p95 {np.percentile(ms, 95):.1f} ms; {paints:.2f} paints a frame")
     _pump(app, 0.4)  # the label pass after the view stops moving
     _, took = timed(canvas._update_labels)
-    labels = sum(len(layer.labels) for layer in canvas.labels)
+    shown = canvas.shown_labels()
+    cards = sum(label.card for label in shown)
     report(f"label pass when a pan or zoom stops, {n:,} notes", took * 1000, "ms",
-           note=f"{labels} labels visible (cap {LABEL_CAP})")
+           note=f"{len(shown)} note texts visible, {cards} of them cards (label cap {LABEL_CAP})")
     canvas.hide()
     canvas.deleteLater()
     _pump(app, 0.05)
