@@ -59,6 +59,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self.vb.disableAutoRange()
         self._doc = MapDocument()
         self._argument = False  # the argument layout: rows of claims and reasons, no cluster regions
+        self._regions = True  # cluster regions and names are drawn: not while a map is being embedded
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._pos = np.zeros((0, 2))
@@ -385,8 +386,9 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._pins.setData(pos=pos[self._pinned])
         self._links.draw(pos)
         shown = slice(0 if self._argument else len(pos))  # clusters cut across an argument's rows: none there
+        self._regions = regions
         if not regions:
-            self.clusters.hide()  # until the map is finished
+            self.clusters.hide()  # until the map is finished, with the names of clusters
         elif places_only:
             self.clusters.follow(pos)  # a glide: regions move along, and are reshaped when it ends
         else:
@@ -401,7 +403,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         inp = self._input
         inp.places, inp.colors, inp.selection, inp.highlight = self._pos, self._colors, self._selection, self._highlight
         inp.scales, inp.note_style, inp.color_by = self._scale, self._note_style, self._color_by
-        inp.clusters = self.clusters.visible and not self._argument
+        inp.clusters = self.clusters.visible and not self._argument and self._regions
         return inp
 
     def _update_labels(self) -> None:

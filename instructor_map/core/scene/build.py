@@ -134,9 +134,10 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
 
     texts = _Texts(inp)
     first = [*sorted(chosen), *sorted(row[i] for i in pinned if i in row), *sorted(hits or ())]
-    order = label_order(px, first, _weights(inp, px, row, links, scales), view.width, view.height)
+    order, in_view = label_order(px, first, _weights(inp, px, row, links, scales), view.width, view.height)
     head = [r for r in order[: len(chosen)] if r in chosen]
-    scene.note_texts = place_note_texts(ids, px, head, texts, inp.colors, inp.note_style, chosen, faded, grid, measure)
+    scene.note_texts = place_note_texts(ids, px, head, texts, inp.colors, inp.note_style, chosen, faded, grid, measure,
+                                        in_view)
 
     clusters = {c: px[rows] for c, rows in inp.members("clusters").items()} if inp.clusters else {}
     if marks:
@@ -154,7 +155,8 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
     scene.link_labels = place_link_labels([(ln.id, ln.label, px[row[ln.source]], px[row[ln.target]])
                                            for ln in links if ln.label.strip() and ln.label != ln.kind], grid, measure)
     rest = [r for r in order if r not in chosen]
-    scene.note_texts += place_note_texts(ids, px, rest, texts, inp.colors, inp.note_style, chosen, faded, grid, measure)
+    scene.note_texts += place_note_texts(ids, px, rest, texts, inp.colors, inp.note_style, chosen, faded, grid,
+                                         measure, in_view)
     return scene
 
 

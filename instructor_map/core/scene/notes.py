@@ -42,14 +42,15 @@ def note_text(title: str, text: str) -> NoteText:
 
 def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], notes: Sequence[NoteText],
                      colors: Sequence[str], style: str, bold: set[int], faded: set[int], grid: Occupancy,
-                     measure: Measure) -> list[Text]:
-    """Texts for the notes at rows `order` (best first; pixels `px`, `colors`), placed in `grid`. `bold` rows are
-    the selected notes' (their labels may cover points), `faded` rows are drawn faint.
+                     measure: Measure, in_view: int) -> list[Text]:
+    """Texts for the notes at rows `order` (best first; pixels `px`, `colors`), placed in `grid`, with `in_view`
+    notes in view. `bold` rows are the selected notes' (their labels may cover points), `faded` rows are drawn
+    faint.
 
     "cards": each note a card where it fits, else a label. "auto": first a label for as many notes as fit, then,
     where the view has room for cards, each label that can grow into a card does. "dots": labels only."""
     order = list(order[:TRIES])
-    crowded = len(order) > CROWDED  # points everywhere: labels may cover points, never texts
+    crowded = in_view > CROWDED  # points everywhere: labels may cover points, never texts
 
     def card(row: int) -> Text | None:
         return _card(ids[row], notes[row], *px[row], grid, measure, row in faded, colors[row])
@@ -72,7 +73,7 @@ def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], n
         if text is not None:
             grid.take(text.box)
             placed[row] = text
-    if style == "auto" and len(order) <= AUTO_CARDS and _roomy(px[order]):
+    if style == "auto" and in_view <= AUTO_CARDS and _roomy(px[order]):
         for row, text in list(placed.items())[:CARD_CAP]:
             grid.remove(text.box)
             bigger = card(row)
@@ -139,15 +140,17 @@ def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, me
 
 
 def label_order(px: np.ndarray, first: Sequence[int], weight: np.ndarray, width: float, height: float,
-                spread_over: int = 300, cell: tuple[float, float] = (130, 18)) -> list[int]:
+                spread_over: int = 300, cell: tuple[float, float] = (130, 18)) -> tuple[list[int], int]:
     """Rows of the notes in view, most worth a text first: `first` (selected, pinned, search hits), then by
-    `weight` (higher first). Beyond `spread_over` notes in view, one note per label-sized cell, spread evenly."""
+    `weight` (higher first); and how many notes are in view. Beyond `spread_over` notes in view, one note per
+    label-sized cell, spread evenly."""
     x, y = px[:, 0], px[:, 1]
     inside = np.flatnonzero((x >= 0) & (x < width) & (y >= 0) & (y < height))
+    in_view = len(inside)
     head = [r for r in first if 0 <= x[r] < width and 0 <= y[r] < height]
     if len(inside) > spread_over:
         cells = (x[inside] // cell[0]).astype(np.int64) * 1_000_003 + (y[inside] // cell[1]).astype(np.int64)
         _, firsts = np.unique(cells, return_index=True)
         inside = inside[np.sort(firsts)]
     rest = inside[np.argsort(-weight[inside], kind="stable")]
-    return list(dict.fromkeys([*head, *rest.tolist()]))
+    return list(dict.fromkeys([*head, *rest.tolist()])), in_view
