@@ -10,7 +10,8 @@ from PySide6.QtCore import QSettings, QTimer
 
 @pytest.fixture
 def answers(monkeypatch):
-    """Dialog answers a test sets up front; an unexpected dialog fails the test instead of hanging it."""
+    """Dialog answers a test sets up front; an unexpected dialog fails the test instead of hanging it.
+    The note editor (`edit_note`) answers (title, text), or None for Cancel."""
     from instructor_map.app import dialogs
 
     queue: dict[str, list] = {}
@@ -22,7 +23,8 @@ def answers(monkeypatch):
             return queue[name].pop(0)
         return reply
 
-    for name in ("error", "inform", "ask_save_changes", "ask_recover", "get_text", "open_paths", "save_path"):
+    for name in ("error", "inform", "ask_save_changes", "ask_recover", "get_text", "edit_note", "open_paths",
+                 "save_path"):
         monkeypatch.setattr(dialogs, name, answer(name))
     return queue
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from instructor_map.app import note_editor
+
 IMPORT_FILTER = "Notes (*.txt *.md *.markdown *.csv *.tsv *.json *.jsonl *.ndjson *.canvas);;All files (*)"
 PROJECT_FILTER = "Instructor Map projects (*.imap)"
 EXPORT_FILTER = ("CSV (*.csv);;JSON (*.json);;JSON Canvas (*.canvas);;GraphML (*.graphml);;PNG image (*.png);;"
@@ -37,6 +39,11 @@ def get_text(parent: QWidget, title: str, label: str, text: str = "", multiline:
     else:
         value, ok = QInputDialog.getText(parent, title, label, text=text)
     return value if ok else None
+
+
+def edit_note(parent: QWidget, window_title: str, title: str = "", text: str = "") -> tuple[str, str] | None:
+    """A note's (title, text), stripped, from the note editor; None when cancelled."""
+    return note_editor.edit_note(parent, window_title, title, text)
 
 
 def open_paths(parent: QWidget, title: str, filters: str) -> list[str]:

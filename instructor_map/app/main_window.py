@@ -11,10 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -31,10 +28,12 @@ from instructor_map.app.insights_panel import InsightsPanel
 from instructor_map.app.instruction_bar import InstructionBar
 from instructor_map.app.map_actions import MapActions
 from instructor_map.app.map_display import MapDisplay
+from instructor_map.app.map_progress import FirstMapProgress, MapProgress
 from instructor_map.app.mapping import Mapping
 from instructor_map.app.menus import MenuTargets, build_menus
 from instructor_map.app.note_actions import NoteActions
 from instructor_map.app.notes_panel import NotesPanel
+from instructor_map.app.status_bar import StatusBar
 from instructor_map.app.suggestions_panel import SuggestionsPanel
 from instructor_map.app.welcome import WelcomePage
 from instructor_map.app.worker import Worker
@@ -55,6 +54,7 @@ class MainWindow(QMainWindow):
         self.display = MapDisplay(self.session, self.canvas, self.view3d, self.notes_panel, self.stack, self.welcome,
                                   self.tabs, self._tab3d)
         self.mapping = Mapping(self.session, self.worker, self.settings, model, self)
+        self.first_map = FirstMapProgress(self.map_progress, self.session, self.mapping)
         self.files = ProjectFiles(self.session, self.settings, self)
         self.cluster_actions = ClusterActions(self.session, self)
         self.note_actions = NoteActions(self.session, self, self.selection, lambda: self.display.dims,
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
     def _build_ui(self) -> None:
         self.instruction_bar = InstructionBar()
         self.canvas = MapCanvas2D()
+        self.map_progress = MapProgress(self.canvas)  # over the map while its first map is on its way
         self.view3d = MapView3D()  # joins the window when its tab is first opened (MapDisplay)
         self._tab3d = QWidget()
         QVBoxLayout(self._tab3d).setContentsMargins(0, 0, 0, 0)
@@ -116,13 +117,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.instruction_bar)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.model_label = QLabel("Model: loading…")
-        self.progress = QProgressBar(maximumWidth=220, textVisible=True)
-        self.cancel_button = QPushButton("Cancel")
-        self.statusBar().addPermanentWidget(self.model_label)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.cancel_button)
-        self._show_progress(False)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.model_label, self.progress, self.cancel_button = (self.status.model_label, self.status.progress,
+                                                               self.status.cancel_button)
         self.resize(1280, 820)
 
     def _connect(self) -> None:
@@ -134,11 +132,11 @@ class MainWindow(QMainWindow):
             view.selectionChanged.connect(self._on_selection_changed)
         self.notes_panel.searchChanged.connect(self._on_search_changed)
         self.display.mapFinished.connect(self._on_map_finished)
-        self.mapping.busyChanged.connect(self._show_progress)
-        self.mapping.progressChanged.connect(self._on_progress)
+        self.mapping.busyChanged.connect(self.status.show_progress)
+        self.mapping.progressChanged.connect(self.status.set_progress)
         self.mapping.failed.connect(lambda message: dialogs.error(self, "Could not build the map", message))
         self.mapping.message.connect(status)
-        self.mapping.modelLoaded.connect(self._on_model_loaded)
+        self.mapping.modelLoaded.connect(self.status.set_model)
         self.files.message.connect(status)
         self.welcome.importRequested.connect(self.files.import_chosen)
         self.welcome.pasteRequested.connect(self.files.paste_notes)
@@ -146,13 +144,13 @@ class MainWindow(QMainWindow):
         self.files.pathChanged.connect(self._update_title)
         notes, canvas, panel = self.note_actions, self.canvas, self.notes_panel
         canvas.notesMoved.connect(lambda places: notes.move(2, places))
-        canvas.noteActivated.connect(notes.edit_text)
-        self.view3d.noteActivated.connect(notes.edit_text)
+        canvas.noteActivated.connect(notes.edit)
+        self.view3d.noteActivated.connect(notes.edit)
         canvas.contextMenuRequested.connect(notes.context_menu)
         canvas.linkRequested.connect(notes.link)
         canvas.clusters.renameRequested.connect(self.cluster_actions.rename)
         panel.addRequested.connect(notes.add_note)
-        panel.editRequested.connect(notes.edit_text)
+        panel.editRequested.connect(notes.edit)
         panel.deleteRequested.connect(notes.delete)
         maps, suggestions = self.map_actions, self.suggestions_panel
         maps.trailsChanged.connect(canvas.set_trails)
@@ -169,29 +167,6 @@ class MainWindow(QMainWindow):
         suggestions.deleteRequested.connect(notes.delete)
         suggestions.thresholdChanged.connect(lambda _: maps.schedule_refresh())  # once the slider rests
         self.side.currentChanged.connect(lambda _: maps.schedule_refresh())
-
-    def _show_progress(self, visible: bool) -> None:
-        self.progress.setVisible(visible)
-        self.cancel_button.setVisible(visible)
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        # QProgressBar repaints at once on every new value (13 ms each here): let it join the next frame
-        self.progress.setUpdatesEnabled(False)
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.setFormat(text)
-        self.progress.setUpdatesEnabled(True)
-        self.progress.update()
-
-    def _on_model_loaded(self, encoder) -> None:
-        text = f"Model: {encoder.description}"
-        if not encoder.spec.instruction_tuned:
-            text = f"⚠ {text}"
-            self.model_label.setToolTip("This offline model is not instruction-tuned: the task changes the map "
-                                        "only a little. Install hkunlp/instructor-large for task-aware maps.")
-        self.model_label.setText(text)
-        if encoder.spec.message:
-            self.statusBar().showMessage(encoder.spec.message, 15000)
 
     # ---- the session -----------------------------------------------------------------------------------
     def _on_session_changed(self, change: Change) -> None:

@@ -14,6 +14,7 @@ RECOMPUTE_DELAY_MS = 250
 class Mapping(QObject):
     progressChanged = Signal(int, int, str)  # done, total (0, 0: busy with no count), what is happening
     busyChanged = Signal(bool)
+    started = Signal(bool)  # a map is asked for; True while the model it needs has still to load
     failed = Signal(str)  # one line, for a dialog
     message = Signal(str, int)  # status bar text, how long to show it (ms)
     modelLoaded = Signal(object)  # the Encoder
@@ -87,10 +88,20 @@ class Mapping(QObject):
         job = self.session.map_job(for_edit=for_edit)
         self.worker.submit(job, self.session.doc.embeddings, self.choice)
         self._set_job(job)
-        self.progressChanged.emit(0, 0, "Embedding…" if self.worker.model_loaded else "Loading model…")
+        loading = not self.worker.has_model(self.choice)
+        self.started.emit(loading)
+        self.progressChanged.emit(0, 0, "Loading model…" if loading else "Embedding…")
 
     def cancel(self) -> None:
+        """Stop the map being computed, at once: the map before it comes back (the worker stops soon after)."""
         self.worker.cancel()
+        if self.busy:
+            self._discard()
+            doc = self.session.doc
+            if any(doc.placements[2].position(i) is not None for i in doc.notes):
+                self.message.emit("Cancelled; the previous map is kept", 5000)
+            else:
+                self.message.emit("Cancelled; no map yet: Map > Recompute map (F5) makes one", 10000)
 
     def stop(self) -> None:
         self.delay.stop()

@@ -48,15 +48,20 @@ class NoteActions:
         if target is not None and target != self.doc.clusters.get(note_id):
             self.session.amend(move, MoveToCluster([note_id], target, self.doc.cluster_name(target)))
 
-    def edit_text(self, note_id: str) -> None:
-        text = dialogs.get_text(self.parent, "Edit note", "Text:", self.doc.notes[note_id].text, multiline=True)
-        if text is not None and text.strip() and text != self.doc.notes[note_id].text:
-            self.push(cmds.SetNoteField([note_id], "text", text.strip()))
+    def edit(self, note_id: str) -> None:
+        """Edit a note's title and text in the note editor: one undo takes back both."""
+        note = self.doc.notes[note_id]
+        answer = dialogs.edit_note(self.parent, "Edit note", note.title, note.text)
+        if answer is None or not answer[1] or answer == (note.title.strip(), note.text.strip()):
+            return
+        title, text = answer
+        self.push(cmds.EditNote(note_id, title, note.text if text == note.text.strip() else text))
 
     def add_note(self) -> None:
-        text = dialogs.get_text(self.parent, "Add note", "Text:", multiline=True)
-        if text and text.strip():
-            self.push(cmds.AddNotes([Note(self.doc.new_id(), text.strip())]))
+        answer = dialogs.edit_note(self.parent, "Add note")
+        if answer is not None and answer[1]:
+            title, text = answer
+            self.push(cmds.AddNotes([Note(self.doc.new_id(), text, title)]))
 
     def delete(self, ids=None) -> None:
         ids = list(ids if ids is not None else self.selection())
@@ -114,7 +119,7 @@ class NoteActions:
         menu = QMenu(self.parent)
         pinned = all(i in self.doc.placements[2].pins for i in ids)
         menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(ids, not pinned))
-        menu.addAction("Edit text…", lambda: self.edit_text(ids[0]))
+        menu.addAction("Edit…", lambda: self.edit(ids[0]))
         menu.addAction("Colour…", lambda: self.set_color(ids))
         menu.addAction("Clear colour", lambda: self.set_color(ids, ""))
         menu.addAction("Group…", lambda: self.set_group(ids))

@@ -96,7 +96,7 @@ class JobRunner(QObject):
         self.memo = QueryMemo()
 
     def _load(self, choice: ModelChoice):
-        if self.encoder is None or choice.key != self._key or not getattr(self.encoder, "alive", True):
+        if not self.holds(choice):
             self.close()
             cores = max(1, (os.cpu_count() or 2) - 1)  # leave a core to the window, so it never stutters
             threadpool_limits(cores)  # BLAS and OpenMP here (k-means, PCA)
@@ -123,6 +123,11 @@ class JobRunner(QObject):
             self.modelLoaded.emit(self.encoder)
         return self.encoder
 
+    def holds(self, choice: ModelChoice) -> bool:
+        """The model `choice` asks for is loaded and alive."""
+        encoder = self.encoder
+        return encoder is not None and self._key == choice.key and getattr(encoder, "alive", True)
+
     def close(self) -> None:
         """Stop the model's process, if there is one."""
         if hasattr(self.encoder, "close"):
@@ -140,10 +145,10 @@ class JobRunner(QObject):
 
     @Slot(object)
     def run(self, job: Job) -> None:
-        if job.number != self.latest or job.map is None:
+        self.interrupted.clear()
+        if job.number != self.latest or job.map is None:  # replaced, or cancelled while it waited
             self.cancelled.emit(job.number)
             return
-        self.interrupted.clear()
         try:
             encoder = self._load(job.choice)
             request = job.map.request
@@ -206,6 +211,10 @@ class Worker(QObject):
     def model_loaded(self) -> bool:
         return self.runner.encoder is not None
 
+    def has_model(self, choice: ModelChoice) -> bool:
+        """The model `choice` asks for is loaded: a job for it starts embedding at once."""
+        return self.runner.holds(choice)
+
     def submit(self, job: MapJob, cache: EmbeddingCache, choice: ModelChoice) -> int:
         """Queue a map job; its reports come back tagged with the number returned."""
         self.runner.interrupted.set()
@@ -224,6 +233,8 @@ class Worker(QObject):
         self.preloading.emit(Job(0, None, choice))
 
     def cancel(self) -> None:
+        """Interrupt what runs; a map job still waiting (e.g. behind the model's loading) is dropped too."""
+        self.runner.latest = 0
         self.runner.interrupted.set()
 
     def stop(self) -> None:

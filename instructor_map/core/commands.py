@@ -106,6 +106,27 @@ class SetNoteField(Command):
             setattr(doc.notes[k], self.field, old)
 
 
+class EditNote(Command):
+    """Change a note's title and text together, as one edit."""
+
+    label = "Edit note"
+    changes = Aspect.NOTES
+
+    def __init__(self, note_id: str, title: str, text: str):
+        self.note_id, self.title, self.text = note_id, title, text
+        self.before = ("", "")
+
+    def do(self, doc):
+        note = doc.notes[self.note_id]
+        self.before = (note.title, note.text)
+        self.remaps = note.text != self.text  # a new title alone leaves the map as it is
+        note.title, note.text = self.title, self.text
+
+    def undo(self, doc):
+        note = doc.notes[self.note_id]
+        note.title, note.text = self.before
+
+
 class AddNotes(Command):
     """Add notes, with the links, places and groups they came with (an import, a paste, a new note)."""
 

@@ -31,6 +31,7 @@ EDITS = [
     lambda d: cmds.SetPinned(2, ["c"], True),
     lambda d: cmds.SetNoteField(["a"], "text", "quiet beach"),
     lambda d: cmds.SetNoteField(["a", "b"], "color", "#ff0000"),
+    lambda d: cmds.EditNote("a", "Sea", "quiet beach"),
     lambda d: cmds.AddNotes([Note("d", "hike")]),
     lambda d: cmds.AddNotes([Note("d", "hike", group="g9")], groups=[Group("g9", "Trails")]),
     lambda d: cmds.DeleteNotes(["a"]),
@@ -111,3 +112,14 @@ def test_retyping_a_link_says_what_it_does():
     stack.undo()
     stack.undo()
     assert (doc.links["l1"].kind, doc.links["l1"].label) == ("opposes", "")
+
+
+def test_a_note_edited_in_title_and_text_comes_back_whole_with_one_undo():
+    doc = sample_doc()
+    stack = cmds.CommandStack(doc)
+    edit = stack.push(cmds.EditNote("a", "Sea", "quiet beach"))
+    assert (doc.notes["a"].title, doc.notes["a"].text) == ("Sea", "quiet beach")
+    assert edit.remaps and stack.undo_label == "Edit note"
+    stack.undo()
+    assert (doc.notes["a"].title, doc.notes["a"].text) == ("", "beach") and not stack.can_undo
+    assert not stack.push(cmds.EditNote("a", "Sea", "beach")).remaps  # a new title alone keeps the map
