@@ -24,6 +24,7 @@ from instructor_map.app.canvas2d import MapCanvas2D
 from instructor_map.app.canvas3d import MapView3D
 from instructor_map.app.cluster_actions import ClusterActions
 from instructor_map.app.files import ProjectFiles
+from instructor_map.app.group_actions import GroupActions
 from instructor_map.app.insights_panel import InsightsPanel
 from instructor_map.app.instruction_bar import InstructionBar
 from instructor_map.app.map_actions import MapActions
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.first_map = FirstMapProgress(self.map_progress, self.session, self.mapping)
         self.files = ProjectFiles(self.session, self.settings, self)
         self.cluster_actions = ClusterActions(self.session, self)
+        self.group_actions = GroupActions(self.session, self, self.selection)
         self.note_actions = NoteActions(self.session, self, self.selection, lambda: self.display.dims,
                                         self.cluster_actions)
         self.map_actions = MapActions(self.session, self.mapping, self, self._wanted_answers,
@@ -65,7 +67,7 @@ class MainWindow(QMainWindow):
         self.undo_action, self.redo_action = build_menus(MenuTargets(
             self, self.session, self.files, self.note_actions, self.cluster_actions, self.map_actions, self.mapping,
             self.display,
-            self.canvas, self.view3d, self.notes_panel.search, self.escape))
+            self.canvas, self.view3d, self.notes_panel.search, self.escape, self.group_actions))
         self.session.changed.connect(self._on_session_changed)
         self.autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.files.autosave)
@@ -143,7 +145,10 @@ class MainWindow(QMainWindow):
         self.welcome.openRequested.connect(self.files.open_path)
         self.files.pathChanged.connect(self._update_title)
         notes, canvas, panel = self.note_actions, self.canvas, self.notes_panel
-        canvas.notesMoved.connect(lambda places: notes.move(2, places))
+        canvas.notesMoved.connect(self._on_notes_moved)
+        canvas.groupRenameRequested.connect(self.group_actions.rename)
+        canvas.groupMenuRequested.connect(lambda group, at: self.group_actions.menu_for_group(group).popup(at))
+        self.group_actions.selectRequested.connect(self.select)
         canvas.noteActivated.connect(notes.edit)
         self.view3d.noteActivated.connect(notes.edit)
         canvas.contextMenuRequested.connect(notes.context_menu)
@@ -211,6 +216,14 @@ class MainWindow(QMainWindow):
 
     def selection(self) -> list[str]:
         return self.canvas.selection()
+
+    def _on_notes_moved(self, places: dict) -> None:
+        """A drag ended: into another group's frame, or out of its own, it also changes the notes' group."""
+        group = self.canvas.drop_group()
+        if group is None:
+            self.note_actions.move(2, places)
+        else:
+            self.group_actions.move_into(2, places, group)
 
     def select(self, ids: list[str]) -> None:
         for view in (self.canvas, self.view3d, self.notes_panel):

@@ -187,8 +187,10 @@ class MouseGestures:
 
     def drop_group(self) -> str | None:
         """What the last drag of notes did to their group: the group id whose frame they were dropped into, ""
-        when they were dragged out of their group's frame to no frame, None when it changed nothing."""
-        return self._drop_group
+        when they were dragged out of their group's frame to no frame, None when it changed nothing. Asked once:
+        a second call answers None."""
+        group, self._drop_group = self._drop_group, None
+        return group
 
     def _group_change(self, start: str | None, end: str | None) -> str | None:
         groups = {self._doc.notes[i].group for i in self._dragging if i in self._doc.notes}
