@@ -1,9 +1,6 @@
 """The 2D map: notes as points with labels and link arrows; select, drag, link and open them with the mouse."""
 from __future__ import annotations
 
-import html
-import textwrap
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractAnimation, QEasingCurve, QPoint, QPointF, QTimer, QVariantAnimation, Signal
@@ -11,18 +8,18 @@ from PySide6.QtGui import QBrush, QColor
 
 from instructor_map.app.cluster_overlay import ClusterOverlay
 from instructor_map.app.links2d import LinkLayer
+from instructor_map.app.map_texts import MapTexts
 from instructor_map.app.mouse2d import MapViewBox, MouseGestures
 from instructor_map.app.overlays import MovementOverlay
 from instructor_map.app.sample2d import MovingSample
 from instructor_map.app.scatter import Scatter
-from instructor_map.app.scene_layer import SceneLayer, ShownLabel
+from instructor_map.app.scene_layer import SceneLayer
 from instructor_map.core.arrangement import Arrangement
 from instructor_map.core.document import MapDocument
 from instructor_map.core.palette import BACKGROUND, PIN, SELECTED, TEXT, note_colors
-from instructor_map.core.scene import Scene, SceneInput, View, build_scene, fit_view
+from instructor_map.core.scene import SceneInput, fit_view
 from instructor_map.paint.marks import PIN_BOX, PIN_MARK, POINT_SIZE, SELECTED_SIZE
 from instructor_map.paint.measure import QtMeasure
-from instructor_map.paint.render import render_map
 
 LABEL_DELAY_MS = 60
 TIP_WIDTH = 60
@@ -30,7 +27,7 @@ FADED_ALPHA = 45
 Z_LINKS, Z_ARROWS, Z_POINTS, Z_TEXTS = 0, 2, 3, 3.5  # bottom to top; pins and the link being drawn over all
 
 
-class MapCanvas2D(MouseGestures, pg.PlotWidget):
+class MapCanvas2D(MouseGestures, MapTexts, pg.PlotWidget):
     """The document's 2D view. It never edits the document: it emits what the user asked for.
 
     Click selects (Ctrl toggles), a click on empty space clears; a left drag on empty space selects with a
@@ -73,7 +70,7 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         self._fit_after = False
         self._brushes: dict[tuple[str, bool], QBrush] = {}
         self._pens = (pg.mkPen("#ffffff", width=1), pg.mkPen(SELECTED, width=2.5))
-        self._note_style, self._color_by = "auto", "cluster"
+        self._note_style, self._color_by, self._frames = "auto", "cluster", True
         self._input: SceneInput | None = None
         self._measure = QtMeasure()
         self._start = self._target = self._pos
@@ -209,34 +206,6 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
         x_range, y_range = view.ranges
         self.vb.setRange(xRange=x_range, yRange=y_range, padding=0)
 
-    def view(self) -> View:
-        """The part of the map shown now, in pixels of the view box."""
-        return View.of_ranges(*self.vb.viewRange(), max(int(self.vb.width()), 1), max(int(self.vb.height()), 1))
-
-    def export_image(self, path) -> None:
-        """Save what the canvas shows as PNG or SVG: the scene of this view, points and links included."""
-        render_map(self._doc, path, scene=self.full_scene())
-
-    def full_scene(self) -> Scene:
-        """Everything the canvas shows now as one scene: points, links and regions as well as texts."""
-        return build_scene(self._scene_input(), self.view(), self._measure)
-
-    def set_note_style(self, style: str) -> None:
-        """"auto" (cards where there is room), "cards" or "dots" (one-line labels)."""
-        self._note_style = style
-        self._update_labels()
-
-    def note_style(self) -> str:
-        return self._note_style
-
-    def set_color_by(self, what: str) -> None:
-        """Colour notes without a colour of their own by "cluster" or by "group"."""
-        self._color_by = what
-        self.recolor()
-
-    def color_by(self) -> str:
-        return self._color_by
-
     # ---- read: what the canvas shows -------------------------------------------------------------------
     def note_ids(self) -> list[str]:
         """The notes drawn (those with a 2D place), in document order."""
@@ -283,34 +252,6 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
     def drawn_links(self) -> dict[str, list[tuple[str, str]]]:
         """Link kind -> (source, target) of each link drawn as an arrow."""
         return self._links.drawn(self._ids)
-
-    def shown_labels(self) -> list[ShownLabel]:
-        """The notes' texts on the map (cards and one-line labels), with their boxes now."""
-        return self.texts.shown_labels()
-
-    def map_scene(self) -> Scene | None:
-        """The texts, frames and legend drawn over the points now."""
-        return self.texts.scene_shown
-
-    def names_shown(self, cls: str = "cluster-name") -> dict:
-        """Cluster -> (its name, x, y of the name's middle on the map) for each name shown; with `cls`
-        "part-name", "cluster.part" -> the same for the parts of clusters (zoomed in), "group-name" for groups."""
-        return self.texts.names_shown(self.view(), cls)
-
-    def link_label_texts(self) -> list[str]:
-        return [t.text for t, _ in self.texts.texts_now() if t.cls == "link-label"]
-
-    def labels_pending(self) -> bool:
-        """The labels are about to be fitted again (a moment after a pan, zoom or partial refresh)."""
-        return self._label_timer.isActive()
-
-    def tooltip(self, note_id: str) -> str:
-        """The tooltip of a note's point: its title and full text, wrapped, as rich text."""
-        note = self._doc.notes.get(note_id)
-        if note is None:
-            return ""
-        body = "<br>".join(html.escape(line) for line in textwrap.wrap(" ".join(note.text.split()), TIP_WIDTH))
-        return f"<qt><b>{html.escape(note.title)}</b><br>{body}</qt>" if note.title else f"<qt>{body}</qt>"
 
     # ---- reading and drawing ---------------------------------------------------------------------------
     def _read(self, places_only: bool = False) -> None:
@@ -395,24 +336,6 @@ class MapCanvas2D(MouseGestures, pg.PlotWidget):
             self.clusters.update(self._doc, self._ids[shown], pos[shown])
         self.movement.update(self._ids, pos)
         self.texts.move(self._pos)
-
-    def _scene_input(self) -> SceneInput:
-        """What the scene shows, apart from the view: read from the document once per refresh."""
-        if self._input is None or self._input.ids is not self._ids:
-            self._input = SceneInput(self._doc, self._ids, self._pos, self._colors)
-        inp = self._input
-        inp.places, inp.colors, inp.selection, inp.highlight = self._pos, self._colors, self._selection, self._highlight
-        inp.scales, inp.note_style, inp.color_by = self._scale, self._note_style, self._color_by
-        inp.clusters = self.clusters.visible and not self._argument and self._regions
-        return inp
-
-    def _update_labels(self) -> None:
-        if not self._ids or self.vb.width() < 1 or self.vb.height() < 1:
-            self.texts.show_scene(None, None, {}, self._pos)
-            return
-        view = self.view()
-        scene = build_scene(self._scene_input(), view, self._measure, marks=False)
-        self.texts.show_scene(scene, view, self._row, self._pos)
 
     def _tooltip(self, x, y, data) -> str:
         return self.tooltip(data)

@@ -118,6 +118,9 @@ def build_menus(t: MenuTargets) -> tuple[QAction, QAction]:
     clusters = _action(view, "Show &clusters", lambda: _show_clusters(t, clusters.isChecked()))
     clusters.setCheckable(True)
     clusters.setChecked(True)
+    frames = _action(view, "Show &group frames", lambda: t.canvas.set_frames_shown(frames.isChecked()))
+    frames.setCheckable(True)
+    frames.setChecked(True)
     view.addSeparator()
     _radio(view, (("&Auto: cards where there is room", "auto"), ("&Cards", "cards"), ("&Dots", "dots")),
            t.canvas.note_style, t.canvas.set_note_style)

@@ -52,6 +52,7 @@ class SceneInput:
     note_style: str = "auto"  # "auto", "cards" or "dots"
     color_by: str = "cluster"
     clusters: bool = True  # cluster regions and names
+    frames: bool = True  # group frames and names
     _memo: dict = field(default_factory=dict, repr=False)  # what is read from the document once per input
 
     def text(self, row: int) -> NoteText:
@@ -143,15 +144,15 @@ def build_scene(inp: SceneInput, view: View, measure: Measure, marks: bool = Tru
     if marks:
         scene.regions = [Region(c, tuple(map(tuple, core_hull(xy).tolist())), region_color(c))
                          for c, xy in clusters.items()]
-    scene.names = place_names(_cluster_names(inp, view, px, clusters), "cluster-name", NAME_SIZE, grid, measure)
-    scene.names += place_names(_part_names(inp, view, px, clusters), "part-name", PART_SIZE, grid, measure)
     colors = group_colors(doc)
-    groups = {g: px[rows] for g, rows in inp.members("groups").items()}
+    groups = {g: px[rows] for g, rows in inp.members("groups").items()} if inp.frames else {}
     by_group = inp.color_by == "group"  # else frames stay grey, beside the colours of clusters
     framed = group_frames([(g, doc.groups[g].name, colors[g] if by_group else FRAME_GREY, xy)
                            for g, xy in groups.items()], view.width, view.height)
     scene.frames = [frame for frame, _ in framed]
-    scene.names += place_group_names(framed, grid, measure)
+    scene.names = place_group_names(framed, grid, measure)  # the user's own names before computed ones
+    scene.names += place_names(_cluster_names(inp, view, px, clusters), "cluster-name", NAME_SIZE, grid, measure)
+    scene.names += place_names(_part_names(inp, view, px, clusters), "part-name", PART_SIZE, grid, measure)
     scene.link_labels = place_link_labels([(ln.id, ln.label, px[row[ln.source]], px[row[ln.target]])
                                            for ln in links if ln.label.strip() and ln.label != ln.kind], grid, measure)
     rest = [r for r in order if r not in chosen]

@@ -71,9 +71,9 @@ def place_group_names(frames: Sequence[tuple[Frame, str]], grid: Occupancy, meas
         if not text:
             continue
         w, h, b = measure.width(text, size, True) + 8, line + 2, frame.box
-        spots = (Box(b.x, b.y - h, w, h), Box(b.x + 2, b.y + 2, w, h), Box(b.right - w, b.y - h, w, h),
-                 Box(b.right - w - 2, b.y + 2, w, h), Box(b.x + 2, b.bottom - h - 2, w, h),
-                 Box(b.right - w - 2, b.bottom - h - 2, w, h))  # on its top edge, else inside a corner
+        along = [b.x + (b.w - w) * k / 4 for k in range(5)]  # on its top edge, left to right
+        spots = [*(Box(x, b.y - h, w, h) for x in along), *(Box(x, b.y + 2, w, h) for x in along),
+                 Box(b.x + 2, b.bottom - h - 2, w, h), Box(b.right - w - 2, b.bottom - h - 2, w, h)]
         box = next((s for s in spots if grid.fits(s, FREE)), None) or next((s for s in spots if grid.fits(s, POINT)),
                                                                             None)
         if box is not None:

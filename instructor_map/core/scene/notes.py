@@ -130,7 +130,8 @@ def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, me
             return None
         w = measure.width(text, size, bold) + 4
         spots = ((x + GAP, y - h / 2), (x - GAP - w, y - h / 2), (x + GAP, y - 1.5 * h), (x + GAP, y + 0.5 * h),
-                 (x - GAP - w, y - 1.5 * h), (x - GAP - w, y + 0.5 * h), (x - w / 2, y - GAP - h), (x - w / 2, y + GAP))
+                 (x - GAP - w, y - 1.5 * h), (x - GAP - w, y + 0.5 * h), (x - w / 2, y - GAP - h), (x - w / 2, y + GAP),
+                 (x - 6, y - GAP - h), (x - w + 6, y - GAP - h), (x - 6, y + GAP), (x - w + 6, y + GAP))
         for left, top in spots[:2] if crowded else spots:
             box = Box(left, top, w, h)
             if grid.fits(box, POINT if bold or crowded else FREE):
