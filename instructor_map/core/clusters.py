@@ -154,6 +154,8 @@ def _closeness(X: np.ndarray, labels: np.ndarray, phrase_vectors: Callable[[list
     def closeness(cluster: int, phrases: list[str]) -> np.ndarray:
         centre = X[labels == cluster].mean(axis=0)
         P = np.asarray(phrase_vectors(phrases), dtype=np.float64)
+        if P.ndim != 2 or P.shape[1] != centre.shape[0]:  # the map's vectors came from another model
+            return np.zeros(len(phrases))
         norms = np.linalg.norm(P, axis=1) * max(float(np.linalg.norm(centre)), 1e-12)
         return (P @ centre) / np.maximum(norms, 1e-12)
     return closeness

@@ -148,3 +148,10 @@ def test_names_chosen_with_the_model_still_follow_the_rules(X, bundled_encoder):
     members = {c: [t for i, t in zip(ids, NOTES) if clusters[i] == c] for c in names}
     assert_good_names(names, members)
     assert clusters == recluster(X, ids, NOTES, {}, {}, set())[0]  # the names change, never the clusters
+
+
+def test_names_are_found_when_the_naming_model_differs_from_the_maps(X):
+    """Vectors cached by one model, names weighed with another of another size: plain names, no failure."""
+    ids = [f"n{i}" for i in range(len(NOTES))]
+    clusters, names, _ = recluster(X, ids, NOTES, {}, {}, set(), phrase_vectors=lambda p: np.ones((len(p), 7)))
+    assert names == recluster(X, ids, NOTES, {}, {}, set())[1]
