@@ -45,6 +45,13 @@ from instructor_map.core.session import Session
 AUTOSAVE_MS = 60_000
 
 
+def warm_imports() -> None:
+    """Load what the first map needs (scipy, scikit-learn) on the window's thread right after it shows, instead of
+    before it, or in the worker mid-map, where the import would hold the interpreter and stall the window."""
+    import scipy.linalg  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+
+
 class MainWindow(QMainWindow):
     def __init__(self, model: str | None = None, settings: QSettings | None = None):
         super().__init__()
@@ -76,6 +83,7 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(self.settings.value("geometry") or b"")
         self.session.replace(MapDocument())
         QTimer.singleShot(0, self.files.offer_untitled_recovery)
+        QTimer.singleShot(0, warm_imports)  # once the window shows: else the worker's first map would hold the GIL
         self.mapping.preload()
         # The ~200,000 objects of the libraries and the window live as long as the app: frozen, a full garbage
         # collection skips them instead of stalling the window for 80-190 ms each time.

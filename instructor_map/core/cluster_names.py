@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 MAX_WORDS = 3
 CANDIDATES = 6  # the most distinctive phrases of a cluster that its centre's meaning may reorder
@@ -61,7 +60,7 @@ def _is_word(token: str) -> bool:
 
 def _is_edge(token: str) -> bool:
     """May start or end a phrase: a word that is no stop word and no contraction."""
-    return _is_word(token) and token not in ENGLISH_STOP_WORDS and not _CONTRACTION.search(token)
+    return _is_word(token) and token not in _stop_words() and not _CONTRACTION.search(token)
 
 
 def phrases(text: str) -> dict[tuple[str, ...], str]:
@@ -169,3 +168,10 @@ def _absorbed(counts: Counter) -> set[tuple[str, ...]]:
 def _spelling(ways: Counter) -> str:
     """The commonest way a phrase is written (ties alphabetically)."""
     return min(ways.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # on first use: the window opens sooner
+
+    return ENGLISH_STOP_WORDS

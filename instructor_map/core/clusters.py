@@ -16,11 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import eigh
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import pairwise_distances, silhouette_score
 
 from instructor_map.core.cluster_names import keyword_labels
 from instructor_map.core.errors import InputError
@@ -76,6 +71,8 @@ def match_clusters(old: dict[str, int], new: dict[str, int]) -> dict[int, int]:
     if not olds:
         return {}
     jaccard = np.array([[len(new_sets[b] & old_sets[a]) / len(new_sets[b] | old_sets[a]) for a in olds] for b in news])
+    from scipy.optimize import linear_sum_assignment  # scipy and sklearn load on first use: the window opens sooner
+
     rows, cols = linear_sum_assignment(jaccard, maximize=True)
     return {news[r]: olds[c] for r, c in zip(rows, cols) if jaccard[r, c] >= MIN_JACCARD}
 
@@ -167,6 +164,8 @@ def _scores(X: np.ndarray, k_range, random_state: int) -> dict[int, float]:
     X = _sample(X, SAMPLE, random_state)
     if len(X) < 3:
         return {}
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
     distances = pairwise_distances(X)  # once, for every k's silhouette
     # Silhouette keeps creeping up with k on sparse, high-dimensional data; the rule of thumb k ~ sqrt(n/2)
     # (plus headroom) keeps a 40-note map from splitting into a dozen clusters of three.
@@ -306,6 +305,8 @@ def _reduced(X: np.ndarray, random_state: int) -> np.ndarray:
         axes = np.linalg.svd(fit, full_matrices=False)[2][:CLUSTER_DIMS]
     else:  # many notes: the eigenvectors of the (features x features) scatter matrix
         d = fit.shape[1]
+        from scipy.linalg import eigh
+
         axes = eigh(fit.T @ fit, subset_by_index=[d - CLUSTER_DIMS, d - 1])[1][:, ::-1].T
     return (X @ axes.T.astype(X.dtype)).astype(np.float64) - mean @ axes.T  # no float64 copy of all of X
 
@@ -322,6 +323,9 @@ def _kmeans(X: np.ndarray, k: int, random_state: int) -> np.ndarray:
     if k <= 1 or len(X) < 2:
         return np.zeros(len(X), dtype=int)
     with warnings.catch_warnings():  # fewer distinct notes than k: some clusters stay empty, which is fine
+        from sklearn.cluster import KMeans
+        from sklearn.exceptions import ConvergenceWarning
+
         warnings.simplefilter("ignore", ConvergenceWarning)
         kmeans = KMeans(k, n_init=N_INIT, random_state=random_state).fit(_sample(X, FIT_SAMPLE, random_state))
     return kmeans.predict(X)
@@ -341,6 +345,8 @@ def _silhouette(X: np.ndarray, labels: np.ndarray, random_state: int) -> float |
     if not 2 <= len(np.unique(labels)) <= len(X) - 1:
         return None
     sample = SAMPLE if len(X) > SAMPLE else None
+    from sklearn.metrics import silhouette_score
+
     return float(silhouette_score(X, labels, sample_size=sample, random_state=random_state))
 
 

@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import orthogonal_procrustes
-from sklearn.decomposition import PCA
 
 from instructor_map.core.errors import InputError
 
@@ -163,6 +161,8 @@ def _top_axes(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """
     n, d = X.shape
     if min(n, d) > EXACT_LIMIT:
+        from sklearn.decomposition import PCA  # imported when first needed: the window opens sooner
+
         pca = PCA(k, svd_solver="randomized", random_state=0).fit(X)
         return pca.components_.astype(np.float32), pca.explained_variance_ratio_
     gram = (X.T @ X) if n > d else (X @ X.T)
@@ -240,6 +240,8 @@ def _procrustes(coords, anchors, scale):
     a_norm2, b_norm2 = float((a_c**2).sum()), float((b_c**2).sum())
     if a_norm2 < 1e-18 or b_norm2 < 1e-18:
         return None  # the shared notes sit on one spot in one of the maps: nothing to fit
+    from scipy.linalg import orthogonal_procrustes
+
     rotation, _ = orthogonal_procrustes(a_c, b_c)
     # match the spread rather than least squares, which shrinks a map that resembles the old one less
     scale = np.sqrt(b_norm2 / a_norm2) if scale is None else scale
