@@ -63,6 +63,7 @@ def _axes(dims: int) -> list[str]:
 
 # ---- CSV ----------------------------------------------------------------------------------------------
 def _cell(text: str) -> str:
+    text = text.replace("\x00", "")  # spreadsheets and csv readers stop or fail at a NUL character
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
