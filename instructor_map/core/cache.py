@@ -1,4 +1,9 @@
-"""Embedding cache: (model, instruction, text) -> vector, so only new or changed notes are embedded."""
+"""Embedding cache: (model, instruction, text) -> vector, so only new or changed notes are embedded.
+
+Vectors are kept under the model's *cache instruction* (families.cache_instruction): the task itself for INSTRUCTOR
+and plain models, the model family and its whole prompt for the others, so that the same task embedded two ways
+never shares vectors. `block` and `keys` speak of these stored keys, as project files record them.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +11,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
+
+from instructor_map.core.families import cache_instruction
 
 
 @lru_cache(maxsize=1 << 18)  # every map request, save and autosave hashes every note again
@@ -24,13 +31,17 @@ class EmbeddingCache:
     def keys(self) -> list[tuple[str, str]]:
         return list(self._blocks)
 
-    def block(self, model: str, instruction: str) -> dict[str, np.ndarray]:
-        """hash -> vector for one (model, instruction); the live dict, not a copy."""
-        return self._blocks.setdefault((model, instruction), {})
+    def block(self, model: str, stored: str) -> dict[str, np.ndarray]:
+        """hash -> vector for one stored key (model, cache instruction); the live dict, not a copy."""
+        return self._blocks.setdefault((model, stored), {})
+
+    @staticmethod
+    def _key(model: str, instruction: str) -> tuple[str, str]:
+        return model, cache_instruction(model, instruction)
 
     def missing(self, model: str, instruction: str, texts: Sequence[str]) -> list[int]:
         """Indices of the texts that have no vector yet; a repeated text is listed once."""
-        have = self._blocks.get((model, instruction), {})
+        have = self._blocks.get(self._key(model, instruction), {})
         seen: set[str] = set()
         out = []
         for i, text in enumerate(texts):
@@ -41,13 +52,13 @@ class EmbeddingCache:
         return out
 
     def put(self, model: str, instruction: str, texts: Sequence[str], vectors: np.ndarray) -> None:
-        block = self.block(model, instruction)
+        block = self.block(*self._key(model, instruction))
         for text, vec in zip(texts, np.asarray(vectors, dtype=np.float32)):
             block[text_key(text)] = vec
 
     def matrix(self, model: str, instruction: str, texts: Sequence[str]) -> np.ndarray:
         """Vectors for `texts` in order, as an (N, D) float32 array. Raises KeyError if one is missing."""
-        block = self._blocks.get((model, instruction), {})
+        block = self._blocks.get(self._key(model, instruction), {})
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([block[text_key(t)] for t in texts]).astype(np.float32, copy=False)
@@ -99,13 +110,14 @@ MEMO_LIMIT = 2000  # query vectors remembered by a QueryMemo
 
 
 class QueryMemo(dict):
-    """(model, instruction, text) -> vector for short query texts (pole words, objectives, searches)."""
+    """(model, cache instruction, text) -> vector for short query texts (pole words, objectives, searches)."""
 
     def vectors(self, encoder, instruction: str, texts: list[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if (encoder.model_id, instruction, t) not in self]
+        model, stored = encoder.model_id, cache_instruction(encoder.model_id, instruction)
+        todo = [t for t in dict.fromkeys(texts) if (model, stored, t) not in self]
         if todo:
             if len(self) + len(todo) > MEMO_LIMIT:
                 self.clear()
             for text, vec in zip(todo, encoder.encode(todo, instruction)):
-                self[(encoder.model_id, instruction, text)] = vec
-        return np.stack([self[(encoder.model_id, instruction, t)] for t in texts]) if texts else np.zeros((0, 0))
+                self[(model, stored, text)] = vec
+        return np.stack([self[(model, stored, t)] for t in texts]) if texts else np.zeros((0, 0))

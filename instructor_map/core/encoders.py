@@ -1,13 +1,17 @@
-"""INSTRUCTOR and plain sentence encoders behind one small interface.
+"""INSTRUCTOR, instruction-following (Qwen3-Embedding, multilingual-e5-instruct) and plain sentence encoders behind
+one small interface; the model's family (core/families.py) says how the task enters and how tokens are pooled.
 
-Both prepend the instruction to each text, run the encoder on the whole input, leave the instruction's tokens out
-of the mean pooling, apply the Dense layer when the model has one, and L2-normalise, as the INSTRUCTOR
-reference code (the InstructorEmbedding package) does.
+- INSTRUCTOR and plain models: the instruction and the note are one text, cut to the model's length like the
+  reference code (InstructorEmbedding 1.0.1) does, the instruction's tokens are left out of the mean, then the
+  Dense layer when there is one.
+- The other families: the family's prompt before the note, pooled as sentence-transformers pools them.
+All vectors are L2-normalised.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +23,7 @@ from safetensors import SafetensorError
 from torch import nn
 
 from instructor_map.core.errors import InputError
+from instructor_map.core.families import detect_family
 from instructor_map.core.models import ModelSpec, pick_device, resolve_model
 
 # Activations a 2_Dense/config.json may name; anything else is refused rather than imported.
@@ -32,7 +37,8 @@ GPU_TOKEN_BUDGET = 32768  # padded tokens per batch on CUDA
 GPU_ATTENTION = "eager"  # T5 on CUDA: faster than sdpa, whose position bias forces its math path
 GPU_PAD_MULTIPLE = 8  # pad CUDA batches to a multiple of this many tokens (aligned attention masks)
 TOKENIZE_CHUNK = 64  # notes tokenised per call
-CHARS_PER_TOKEN_CAP = 32  # a note is cut to max_seq_length x this many characters before tokenising
+PREFIX_CHARS = 8  # a note longer than max_seq_length x this many characters is tokenised a prefix at a time
+_WORD_END = re.compile(r"\S(?=\s)")
 
 
 def _load_state(folder: Path) -> dict[str, torch.Tensor]:
@@ -87,6 +93,7 @@ class Encoder:
         hf_logging.set_verbosity_error()
 
         self.spec, self.model_id, self.kind = spec, spec.model_id, spec.kind
+        self.family = detect_family(spec.path)
         self.device = pick_device(device)
         self.fast = bool(fast) and self.device == "cpu"
         cuda_bf16 = self.device == "cuda" and torch.cuda.is_bf16_supported()
@@ -95,19 +102,22 @@ class Encoder:
         modules = _modules(folder)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-            backbone_cls = T5EncoderModel if spec.kind == "instructor" else AutoModel
-            t5_on_cuda = self.device == "cuda" and spec.kind == "instructor"
+            t5 = self.family.name == "instructor"
+            backbone_cls = T5EncoderModel if t5 else AutoModel
+            t5_on_cuda = self.device == "cuda" and t5
             attention: dict[str, Any] = {"attn_implementation": GPU_ATTENTION} if t5_on_cuda else {}
             self.backbone = backbone_cls.from_pretrained(str(folder), dtype=self.dtype, **attention).eval()
         except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
             raise InputError(f"cannot load the model: {str(exc).splitlines()[0]}", folder) from None
-        self.tokenizer.padding_side = "right"  # instruction tokens are the first ones of every row
+        self.tokenizer.padding_side = self.family.padding_side  # right: instruction tokens come first in every row
         self.dense = _load_dense(modules["Dense"]).eval() if "Dense" in modules else None
         pooling = {}
         if "Pooling" in modules and (modules["Pooling"] / "config.json").is_file():
             pooling = json.loads((modules["Pooling"] / "config.json").read_text())
         self.cls_pooling = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
         self.max_seq_length = self._max_seq_length(folder)
+        self._tail, self._end, self._need_extra = self._closing_tokens()
+        self._prefix_safe = _splits_at_whitespace(self.tokenizer)
         if self.fast:
             from torch.ao.quantization import quantize_dynamic
 
@@ -123,12 +133,28 @@ class Encoder:
         self.truncated = 0  # how many notes the last encode() had to cut to max_seq_length
 
     def _max_seq_length(self, folder: Path) -> int:
-        length = 512
+        """sentence_bert_config.json's max_seq_length, else the tokenizer's and the model's limit, as
+        sentence-transformers takes it; at most the model's positions."""
         config = folder / "sentence_bert_config.json"
-        if config.is_file():
-            length = int(json.loads(config.read_text()).get("max_seq_length") or length)
+        length = int(json.loads(config.read_text()).get("max_seq_length") or 0) if config.is_file() else 0
         limit = getattr(self.backbone.config, "max_position_embeddings", None)
-        return min(length, limit) if limit else length
+        if not length:
+            known = [int(n) for n in (self.tokenizer.model_max_length, limit) if n and n < 10**7]
+            length = min(known) if known else 512
+        return min(length, int(limit)) if limit else length
+
+    def _closing_tokens(self) -> tuple[list[int], list[int], int]:
+        """The special tokens the tokenizer puts after a text (</s>, [SEP], <|endoftext|>), the family's end token
+        as ids, and how many tokens must be appended because the tokenizer does not add that end token."""
+        full = self.tokenizer("a")["input_ids"]
+        plain = self.tokenizer("a", add_special_tokens=False)["input_ids"]
+        start = next((k for k in range(len(full) - len(plain) + 1) if full[k:k + len(plain)] == plain), 0)
+        tail = full[start + len(plain):]
+        end = []
+        if self.family.end_token:
+            found = self.tokenizer.convert_tokens_to_ids(self.family.end_token)
+            end = [found] if isinstance(found, int) and found != self.tokenizer.unk_token_id else []
+        return tail, end, 0 if not end or tail[-1:] == end else len(end)
 
     @classmethod
     def load(cls, name: str | None = None, **kwargs) -> Encoder:
@@ -140,10 +166,22 @@ class Encoder:
         return f"{self.spec.display_name} on {self.device.upper()} ({mode})"
 
     def instruction_length(self, instruction: str) -> int:
-        """Tokens of the instruction left out of pooling: its tokens minus the closing special token."""
-        ids = self.tokenizer(instruction.strip())["input_ids"]
+        """Tokens of the instruction left out of pooling: its tokens, cut to max_seq_length like the note, minus the
+        closing special token (an instruction that fills the window leaves only that token to pool). 0 for
+        families that pool the prompt too."""
+        if self.family.pooling != "mean-text":
+            return 0
+        ids = self.tokenizer(instruction.strip(), truncation=True, max_length=self.max_seq_length)["input_ids"]
         n = len(ids) - (1 if ids and ids[-1] in self.tokenizer.all_special_ids else 0)
         return n if n > 1 else 0
+
+    def inputs(self, texts: Sequence[str], instruction: str) -> list[str]:
+        """The text the model reads for each note: INSTRUCTOR's [instruction, note] joined (and stripped, as its
+        reference does), or the family's prompt then the note (as sentence-transformers' prompt= does)."""
+        if self.family.pooling == "mean-text":
+            return [(instruction + t.strip()).strip() for t in texts]
+        prompt = self.family.prompt(instruction)
+        return [prompt + t.strip() for t in texts]
 
     def encode(
         self,
@@ -155,8 +193,7 @@ class Encoder:
         cancelled: Callable[[], bool] | None = None,
     ) -> np.ndarray | None:
         """(N, dim) float32 L2-normalised vectors in input order, or None when cancelled."""
-        cut = self.max_seq_length * CHARS_PER_TOKEN_CAP  # far beyond what fits; spares tokenising megabytes
-        inputs = [(instruction + t.strip()[:cut]).strip() for t in texts]
+        inputs = self.inputs(texts, instruction)
         out = np.zeros((len(inputs), self.dim), dtype=np.float32)
         if not inputs:
             return out
@@ -177,15 +214,48 @@ class Encoder:
         return out
 
     def _tokenize(self, inputs: list[str]) -> list[list[int]]:
-        """Token ids, each cut to max_seq_length keeping its closing special token (as truncation does).
+        """Token ids as if each whole text were tokenised and then cut to max_seq_length, keeping its closing
+        special tokens (as truncation does); the family's end token is appended where the tokenizer lacks it.
 
         Done once, in small chunks: the tokenizer holds the GIL, and a long call would stall the window."""
-        limit, ids = self.max_seq_length, []
-        for start in range(0, len(inputs), TOKENIZE_CHUNK):
-            ids += self.tokenizer(inputs[start:start + TOKENIZE_CHUNK], truncation=True,
-                                  max_length=limit + 1)["input_ids"]
+        limit, long_from = self.max_seq_length, self.max_seq_length * PREFIX_CHARS
+        ids: list[list[int]] = [[] for _ in inputs]
+        short = [i for i, text in enumerate(inputs) if len(text) <= long_from]
+        for start in range(0, len(short), TOKENIZE_CHUNK):
+            chunk = short[start:start + TOKENIZE_CHUNK]
+            rows = self.tokenizer([inputs[i] for i in chunk], truncation=True, max_length=limit + 1)["input_ids"]
+            for i, row in zip(chunk, rows):
+                ids[i] = row
+        for i, text in enumerate(inputs):
+            if len(text) > long_from:
+                ids[i] = self._tokenize_long(text, limit + 1)
+        if self._need_extra:
+            ids = [row + self._end for row in ids]
         self.truncated = sum(len(row) > limit for row in ids)
-        return [row if len(row) <= limit else row[:limit - 1] + row[-1:] for row in ids]
+        closing = self._tail + self._end if self._need_extra else self._tail
+        return [row if len(row) <= limit else row[:limit - len(closing)] + closing for row in ids]
+
+    def _tokenize_long(self, text: str, max_length: int) -> list[int]:
+        """tokenizer(text, truncation, max_length) without tokenising megabytes: a prefix that ends at a word's
+        end is tokenised, doubling it until enough tokens lie before its last word and the whitespace before it.
+        A tokenizer that splits words at whitespace gives those tokens whatever follows (a run of blanks, a
+        block of CJK text), so they are the whole text's first tokens."""
+        need = max_length - len(self.tokenizer("")["input_ids"])  # content tokens that truncation keeps
+        size = max_length * PREFIX_CHARS
+        while self._prefix_safe and need > 0 and size < len(text):
+            found = _WORD_END.search(text, size - 1)
+            if found is None:
+                break
+            prefix = text[:found.end()]
+            word = len(prefix)
+            while word and not prefix[word - 1].isspace():
+                word -= 1
+            stable = len(prefix[:word].rstrip())  # tokens ending here do not depend on the last word
+            offsets = self.tokenizer(prefix, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            if len(offsets) >= need and offsets[need - 1][1] <= stable:
+                return self.tokenizer(prefix, truncation=True, max_length=max_length)["input_ids"]
+            size = 2 * len(prefix)  # past a long run of blanks or CJK that ended this prefix
+        return self.tokenizer(text, truncation=True, max_length=max_length)["input_ids"]
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """Longest first (an out-of-memory shows early); on CUDA a batch is also capped by a token budget."""
@@ -221,16 +291,51 @@ class Encoder:
         multiple = GPU_PAD_MULTIPLE if self.device == "cuda" else None
         enc = self.tokenizer.pad({"input_ids": inputs}, padding=True, pad_to_multiple_of=multiple,
                                  return_tensors="pt").to(self.device)
-        tokens = self.backbone(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-        if self.cls_pooling:
+        extra = {"use_cache": False} if self.family.pooling == "last" else {}  # a decoder keeps no cache
+        tokens = self.backbone(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                               **extra).last_hidden_state
+        if self.family.pooling == "last":  # the last real token, whichever side the padding is on
+            positions = torch.arange(tokens.shape[1], device=tokens.device)
+            last = (enc["attention_mask"] * positions).argmax(1)
+            pooled = tokens[torch.arange(len(last), device=tokens.device), last].float()
+        elif self.cls_pooling:
             pooled = tokens[:, 0].float()
         else:
             mask = enc["attention_mask"].clone()
             mask[:, :n_instr] = 0
-            empty = mask.sum(1) == 0  # the instruction filled the whole window: pool everything instead
+            empty = mask.sum(1) == 0  # the note merged into the instruction's tokens: pool everything instead
             mask[empty] = enc["attention_mask"][empty]
             weights = mask.unsqueeze(-1).to(torch.float32)
             pooled = (tokens.float() * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         if self.dense is not None:
             pooled = self.dense(pooled.to(self.dtype)).float()
         return torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy()
+
+
+def _splits_at_whitespace(tokenizer) -> bool:
+    """Whether the tokenizer cuts text into words at whitespace before its model sees them (WhitespaceSplit,
+    BERT's, a splitting Metaspace, GPT-style byte-level patterns), so that no token spans a word and the blanks
+    after it. Without that, long notes are always tokenised whole."""
+    try:
+        pre_tokenizer = tokenizer.backend_tokenizer.pre_tokenizer
+        node = json.loads(pre_tokenizer.__getstate__()) if pre_tokenizer is not None else None
+    except (AttributeError, ValueError, TypeError):
+        return False
+
+    def splits(node) -> bool:
+        if not isinstance(node, dict):
+            return False
+        kind = node.get("type")
+        if kind == "Sequence":
+            return any(splits(p) for p in node.get("pretokenizers", []))
+        if kind == "Metaspace":
+            return bool(node.get("split", True))
+        if kind == "ByteLevel":
+            return bool(node.get("use_regex", True))
+        if kind == "Split":
+            pattern = node.get("pattern")
+            regex = pattern.get("Regex", "") if isinstance(pattern, dict) else ""
+            return r"\s" in regex  # a GPT-style pattern: words and runs of blanks apart
+        return kind in ("WhitespaceSplit", "Whitespace", "BertPreTokenizer")
+
+    return splits(node)

@@ -183,3 +183,64 @@ def test_default_model_falls_back_to_bundled_offline():
 def test_unknown_hub_id_offline_is_a_clear_error():
     with pytest.raises(InputError, match="not cached"):
         resolve_model("hkunlp/instructor-xl")
+
+
+# ---- parity with InstructorEmbedding 1.0.1: the whole text tokenised, then cut to 512 tokens ----------------------
+def instructor_package(folder, instruction, texts):
+    """Vectors from InstructorEmbedding 1.0.1's own tokenize, forward and pooling, all notes in one batch. Its
+    INSTRUCTOR class no longer loads under sentence-transformers 6, so its modules run on a bare shell."""
+    package = pytest.importorskip("InstructorEmbedding.instructor")
+    from transformers import AutoTokenizer, T5EncoderModel
+
+    module = package.INSTRUCTOR_Transformer.__new__(package.INSTRUCTOR_Transformer)
+    torch.nn.Module.__init__(module)
+    module.model = T5EncoderModel.from_pretrained(str(folder)).eval()  # sentence-transformers' auto_model
+    module.processor = AutoTokenizer.from_pretrained(str(folder))  # and its tokenizer
+    module.max_seq_length, module.do_lower_case = 512, False  # what its __init__ sets
+    pooling = package.INSTRUCTOR_Pooling.load(str(folder / "1_Pooling"))
+    dense = _load_state(folder / "2_Dense")["linear.weight"]
+    with torch.no_grad():
+        features = module.forward(module.tokenize([[instruction, text] for text in texts]))
+        vectors = pooling.forward(features)["sentence_embedding"] @ dense.T
+    return torch.nn.functional.normalize(vectors, dim=-1).numpy()
+
+
+def test_matches_the_instructor_embedding_package(instructor_checkpoint):
+    got = Encoder.load(str(instructor_checkpoint)).encode(TEXTS, INSTRUCTION)
+    assert np.abs(got - instructor_package(instructor_checkpoint, INSTRUCTION, TEXTS)).max() <= 1e-4
+
+
+@pytest.mark.parametrize("before", [" " * 20_000, "\n" * 20_000, "\t \n" * 7_000, "日本の海辺" * 5_000],
+                         ids=["spaces", "newlines", "mixed-blanks", "cjk"])
+def test_what_comes_before_the_words_does_not_cut_them_off(tiny_checkpoint, tiny_encoder, before):
+    note = "Trip ideas" + before + " beach sand and a quiet cove" * 200
+    want = instructor_package(tiny_checkpoint, INSTRUCTION, [note])
+    cut_by_characters = instructor_package(tiny_checkpoint, INSTRUCTION, [note[:16_384]])
+    assert np.abs(want - cut_by_characters).max() > 1e-2  # the words past 16,384 characters count
+    got = tiny_encoder.encode([note], INSTRUCTION)
+    assert np.abs(got - want).max() <= 1e-4 and tiny_encoder.truncated == 1
+
+
+def test_an_instruction_that_fills_the_window_leaves_only_the_closing_token(tiny_checkpoint, tiny_encoder):
+    instruction = "Represent " + "the beach sand and the quiet cove " * 200 + "for planning: "
+    assert tiny_encoder.instruction_length(instruction) == 511
+    got = tiny_encoder.encode(TEXTS, instruction)
+    assert np.abs(got - instructor_package(tiny_checkpoint, instruction, TEXTS)).max() <= 1e-4
+    assert np.abs(got - got[0]).max() <= 1e-5  # no note reaches the window, so all read the same
+
+
+def test_a_lone_carriage_return_is_kept_and_embedded_as_written(tmp_path, tiny_checkpoint, tiny_encoder):
+    from instructor_map.core.importers import import_file
+
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"Beach day\rwith the kids\n\nSki trip\r\nin the alps\n")
+    texts = [note.text for note in import_file(path).notes]
+    assert texts == ["Beach day\rwith the kids", "Ski trip\nin the alps"]
+    canvas = tmp_path / "notes.json"
+    canvas.write_text(json.dumps([{"text": "Cove\rreef"}, {"text": "Slopes\r\npowder"}]))
+    assert [note.text for note in import_file(canvas).notes] == ["Cove\rreef", "Slopes\npowder"]
+    mac = tmp_path / "mac.txt"  # a file whose lines all end in CR is still read line by line
+    mac.write_bytes(b"first note\rstill first\r\rsecond note\r")
+    assert [note.text for note in import_file(mac).notes] == ["first note\nstill first", "second note"]
+    got = tiny_encoder.encode(texts, INSTRUCTION)
+    assert np.abs(got - instructor_package(tiny_checkpoint, INSTRUCTION, texts)).max() <= 1e-4

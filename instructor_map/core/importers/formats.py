@@ -18,7 +18,7 @@ BY_SUFFIX = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".csv":
 
 def parse(text: str, fmt: str, source: str, text_column: str | None, sniff_delimiter: bool) -> Parsed:
     """Notes as the text in format `fmt` states them; `sniff_delimiter` guesses a CSV's delimiter from its rows."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _line_ends(text.lstrip("\ufeff"))
     try:
         if fmt == "auto":
             return _parse_auto(text, source)
@@ -37,6 +37,13 @@ def parse(text: str, fmt: str, source: str, text_column: str | None, sniff_delim
         return from_json(data, source, text_column)
     except RecursionError:
         raise InputError("is nested too deeply to read", source) from None
+
+
+def _line_ends(text: str) -> str:
+    """Lines end in LF: CRLF becomes LF, and so does CR in a file whose lines all end in CR (classic Mac OS); a lone
+    CR inside a note of any other file is kept as written, since the model reads the note as it is."""
+    text = text.replace("\r\n", "\n")
+    return text.replace("\r", "\n") if "\n" not in text else text
 
 
 def _parse_auto(text: str, source: str) -> Parsed:

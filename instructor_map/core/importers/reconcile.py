@@ -84,7 +84,7 @@ def build(parsed: Parsed, doc: MapDocument | None, source: str) -> ImportResult:
         return group_ids.get(name, "")
 
     for raw in parsed.notes:
-        text = raw.text.replace("\r\n", "\n").replace("\r", "\n").strip()  # JSON may carry "\r\n" escapes
+        text = raw.text.replace("\r\n", "\n").strip()  # JSON may carry "\r\n" escapes; a lone "\r" stays
         if not text:
             empty += 1
             continue
