@@ -51,6 +51,7 @@ class Link:
     target: str
     kind: str = "related"  # one of LINK_KINDS
     label: str = ""
+    extra: dict = field(default_factory=dict)  # what a file said of the link beyond these, e.g. a canvas edge
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Group:
     id: str
     name: str
     color: str = ""
+    extra: dict = field(default_factory=dict)  # what a file said of the group beyond these, e.g. its canvas box
 
 
 @dataclass

@@ -12,18 +12,16 @@ from typing import BinaryIO
 
 import networkx as nx
 
+from instructor_map.core.canvas_export import CANVAS_SPAN, NODE_HEIGHT, NODE_WIDTH, canvas_bytes
+from instructor_map.core.csv_cells import escape, export_header
 from instructor_map.core.document import VIEW_DIMS, MapDocument, Note
 from instructor_map.core.errors import InputError
 from instructor_map.core.project_file import atomic_write
 
 FORMATS = ("csv", "json", "canvas", "graphml")
 _BY_SUFFIX = {f".{fmt}": fmt for fmt in FORMATS}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
-_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-NODE_WIDTH, NODE_HEIGHT = 250, 120
-CANVAS_SPAN = 2000  # px the map's wider side spans on the canvas
-_EDGE_COLORS = {"opposes": "1", "supports": "4"}  # canvas preset colours: red, green
+__all__ = ["CANVAS_SPAN", "FORMATS", "NODE_HEIGHT", "NODE_WIDTH", "export"]
 
 
 def export(doc: MapDocument, path, fmt: str | None = None, dims: int = 2) -> None:
@@ -63,14 +61,14 @@ def _axes(dims: int) -> list[str]:
 
 # ---- CSV ----------------------------------------------------------------------------------------------
 def _cell(text: str) -> str:
-    text = text.replace("\x00", "")  # spreadsheets and csv readers stop or fail at a NUL character
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A cell a spreadsheet shows as text, never runs as a formula (see csv_cells: the import undoes that)."""
+    return escape(text.replace("\x00", ""))  # spreadsheets and csv readers stop or fail at a NUL character
 
 
 def _csv(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(["id", "text", *_axes(dims), "cluster", "cluster_name", "group", "title"])
+    writer.writerow(export_header(dims))
     for note in doc.notes.values():
         place = _place(doc, dims, note.id)
         coords = [round(v, 6) for v in place] if place else [""] * dims
@@ -102,41 +100,8 @@ def _json(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
 
 
 # ---- JSON Canvas --------------------------------------------------------------------------------------
-def _canvas_centres(doc: MapDocument, dims: int = 2) -> dict[str, tuple[float, float]]:
-    """Where each note's centre goes on the canvas: map x, y scaled to span CANVAS_SPAN px, y flipped
-    (canvas y grows downward). Notes with no place yet line up in a row under the map."""
-    places = {k: p for k in doc.notes if (p := _place(doc, dims, k)) is not None}
-    xs, ys = [p[0] for p in places.values()], [p[1] for p in places.values()]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) if places else 0.0
-    scale = CANVAS_SPAN / span if span > 0 else 1.0
-    centres = {k: (p[0] * scale, -p[1] * scale) for k, p in places.items()}
-    left = min((c[0] for c in centres.values()), default=0.0)
-    below = max((c[1] for c in centres.values()), default=0.0) + 2 * NODE_HEIGHT
-    unplaced = [k for k in doc.notes if k not in centres]
-    for i, note_id in enumerate(unplaced):
-        centres[note_id] = (left + i * (NODE_WIDTH + 40), below)
-    return centres
-
-
 def _canvas(doc: MapDocument, dims: int, fh: BinaryIO) -> None:
-    nodes = []
-    for note_id, (cx, cy) in _canvas_centres(doc, dims).items():
-        note = doc.notes[note_id]
-        node = {"id": note_id, "type": "text", "text": f"# {note.title}\n\n{note.text}" if note.title else note.text,
-                "x": round(cx - NODE_WIDTH / 2), "y": round(cy - NODE_HEIGHT / 2),
-                "width": NODE_WIDTH, "height": NODE_HEIGHT}
-        if _HEX_COLOR.fullmatch(note.color):
-            node["color"] = note.color.lower()
-        nodes.append(node)
-    edges = []
-    for ln in doc.links.values():
-        edge_id = ln.id if ln.id not in doc.notes else f"link-{ln.id}"  # canvas ids are shared by nodes and edges
-        edge = {"id": edge_id, "fromNode": ln.source, "toNode": ln.target, "label": ln.label or ln.kind,
-                "kind": ln.kind}
-        if ln.kind in _EDGE_COLORS:
-            edge["color"] = _EDGE_COLORS[ln.kind]
-        edges.append(edge)
-    fh.write(json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False, indent="\t").encode("utf-8"))
+    fh.write(canvas_bytes(doc, dims))
 
 
 # ---- GraphML ------------------------------------------------------------------------------------------

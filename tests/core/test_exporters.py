@@ -175,18 +175,27 @@ def test_json_in_3d_has_z(doc, tmp_path):
 def test_canvas_nodes_and_edges(doc, tmp_path):
     export(doc, tmp_path / "map.canvas")
     canvas = json.loads((tmp_path / "map.canvas").read_text(encoding="utf-8"))
-    nodes = {n["id"]: n for n in canvas["nodes"]}
+    nodes = {n["id"]: n for n in canvas["nodes"] if n["type"] == "text"}
     assert list(nodes) == list(doc.notes)
     for node in nodes.values():
-        assert node["type"] == "text" and (node["width"], node["height"]) == (NODE_WIDTH, NODE_HEIGHT)
+        assert (node["width"], node["height"]) == (NODE_WIDTH, NODE_HEIGHT)
         assert all(isinstance(node[k], int) for k in ("x", "y", "width", "height"))
     assert nodes["n1"]["text"] == '# Sunny 🏖️\n\nBeach <script>&"' and nodes["n1"]["color"] == "#ffaa00"
     assert "color" not in nodes["n2"]
     edges = {e["id"]: e for e in canvas["edges"]}
-    assert edges["l1"] == {"id": "l1", "fromNode": "n1", "toNode": "n2", "label": "supports", "kind": "supports",
-                           "color": "4"}
+    assert edges["l1"] == {"id": "l1", "fromNode": "n1", "toNode": "n2", "kind": "supports", "color": "4"}
     assert edges["l2"]["color"] == "1" and edges["l2"]["label"] == "but"
-    assert "color" not in edges["l3"] and edges["l3"]["kind"] == "related"
+    assert edges["l3"] == {"id": "l3", "fromNode": "n3", "toNode": "n1"}  # no label or kind is invented
+
+
+def test_canvas_groups_are_group_nodes_around_their_notes(doc, tmp_path):
+    export(doc, tmp_path / "map.canvas")
+    canvas = json.loads((tmp_path / "map.canvas").read_text(encoding="utf-8"))
+    group, n1 = canvas["nodes"][0], next(n for n in canvas["nodes"] if n["id"] == "n1")
+    assert {k: group[k] for k in ("id", "type", "label", "color")} == \
+        {"id": "g1", "type": "group", "label": "=Sea", "color": "#0088ff"}  # first: drawn below its notes
+    assert group["x"] < n1["x"] and n1["x"] + n1["width"] < group["x"] + group["width"]
+    assert group["y"] < n1["y"] and n1["y"] + n1["height"] < group["y"] + group["height"]
 
 
 def test_canvas_places_follow_the_map_with_y_flipped(doc, tmp_path):

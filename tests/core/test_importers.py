@@ -107,6 +107,16 @@ def test_csv_columns_become_fields_and_metadata(tmp_path):
     assert group_names(result) == ["Beach", "Snow", "Beach"]
 
 
+def test_csv_from_elsewhere_keeps_its_leading_apostrophes(tmp_path):
+    """Only a CSV with the header the map exports has its formula escape undone."""
+    content = "id,text\n'=a,'=SUM(A1)\nb,'quoted\n"
+    result = import_file(write(tmp_path, "notes.csv", content))
+    assert [(n.id, n.text) for n in result.notes] == [("'=a", "'=SUM(A1)"), ("b", "'quoted")]
+    exported = "id,text,x,y,cluster,cluster_name,group,title\n'=a,'=SUM(A1),,,,,,\nb,'quoted,,,,,,\n"
+    result = import_file(write(tmp_path, "map.csv", exported))
+    assert [(n.id, n.text) for n in result.notes] == [("=a", "=SUM(A1)"), ("b", "'quoted")]
+
+
 def test_csv_text_column_option_and_semicolons(tmp_path):
     path = write(tmp_path, "export.csv", "name;body\nCove;Quiet cove\nSlopes;Ski slopes\n")
     result = import_file(path, text_column="Body")
@@ -214,19 +224,62 @@ CANVAS = {
 
 def test_canvas_positions_colours_groups_and_links(tmp_path):
     result = import_file(write(tmp_path, "board.canvas", json.dumps(CANVAS)))
-    assert [n.id for n in result.notes] == ["cove", "reef", "ski"]
-    assert result.places == {2: {"cove": (200.0, -150.0), "reef": (650.0, -380.0), "ski": (2125.0, 275.0)}}
-    assert [n.color for n in result.notes] == ["#fb464c", "", "#a882ff"]
-    assert group_names(result) == ["Beach", "Reef", ""]  # the smallest group around a note wins
+    assert [n.id for n in result.notes] == ["cove", "reef", "ski", "pdf", "web"]
+    assert [n.text for n in result.notes[3:]] == ["guide.pdf", "https://example.org"]  # file and link nodes
+    assert result.places == {2: {"cove": (200.0, -150.0), "reef": (650.0, -380.0), "ski": (2125.0, 275.0),
+                                 "pdf": (5.0, -905.0), "web": (5.0, -995.0)}}
+    assert [n.color for n in result.notes] == ["#fb464c", "", "#a882ff", "", ""]
+    assert group_names(result) == ["Beach", "Reef", "", "", ""]  # the smallest group around a note wins
     assert {(g.id, g.name, g.color) for g in result.groups} == {("grp", "Beach", "#53dfdd"), ("inner", "Reef", "")}
     kinds = {ln.id: (ln.source, ln.target, ln.kind, ln.label) for ln in result.links}
     assert kinds == {"e1": ("cove", "reef", "supports", "Supports"), "e2": ("ski", "cove", "opposes", "opposes"),
-                     "e3": ("reef", "ski", "related", "far away"), "e4": ("ski", "reef", "opposes", "cold")}
-    assert any("1 file node" in w and "1 link node" in w for w in result.warnings)
-    assert any("skipped 1 link" in w for w in result.warnings)
+                     "e3": ("reef", "ski", "related", "far away"), "e4": ("ski", "reef", "opposes", "cold"),
+                     "e5": ("cove", "pdf", "related", "")}
+    assert not result.warnings
     doc = MapDocument()
     AddNotes(result.notes, result.links, result.places).do(doc)  # the result fits the document as it is
     assert doc.placements[2].position("ski") == (2125.0, 275.0)
+
+
+def test_canvas_groups_hold_the_nodes_inside_their_box_and_are_all_kept():
+    canvas = {"nodes": [
+        {"id": "a", "type": "group", "label": "Ideas", "x": 0, "y": 0, "width": 500, "height": 500, "color": "2"},
+        {"id": "b", "type": "group", "label": "Ideas", "x": 600, "y": 0, "width": 500, "height": 500},
+        {"id": "c", "type": "group", "x": 2000, "y": 0, "width": 100, "height": 100},  # no label, no notes
+        {"id": "in", "type": "text", "text": "Inside", "x": 100, "y": 100, "width": 100, "height": 100},
+        {"id": "across", "type": "text", "text": "Across the edge", "x": 450, "y": 100, "width": 100, "height": 50},
+        {"id": "right", "type": "link", "url": "https://example.org", "x": 700, "y": 100, "width": 100, "height": 50},
+    ]}
+    result = import_text(json.dumps(canvas), fmt="canvas")
+    assert group_names(result) == ["Ideas", "", "Ideas (2)"]  # a box across a group's edge is not in it
+    assert [(g.id, g.name, g.color) for g in result.groups] == \
+        [("a", "Ideas", "#e9973f"), ("b", "Ideas (2)", ""), ("c", "Group 3", "")]
+    assert [g.extra["canvas"]["node"]["id"] for g in result.groups] == ["a", "b", "c"]
+
+
+def test_canvas_nodes_not_on_the_map_are_reported():
+    canvas = {"nodes": [{"id": "a", "type": "text", "text": "Beach", "x": 0, "y": 0},
+                        {"id": "b", "type": "text", "text": "  ", "x": 0, "y": 0},
+                        {"id": "w", "type": "widget", "x": 0, "y": 0},
+                        {"id": "g", "type": "group", "x": -10, "y": -10, "width": 50, "height": 50}],
+              "edges": [{"id": "e1", "fromNode": "a", "toNode": "g"}, {"id": "e2", "fromNode": "a", "toNode": "x"}]}
+    result = import_text(json.dumps(canvas), fmt="canvas")
+    assert texts(result) == ["Beach"] and result.links == []
+    assert result.warnings == ["skipped 1 empty note (no text)",
+                               "not shown on the map, but kept for a canvas export: 1 widget node",
+                               "not shown on the map, but kept for a canvas export: 1 edge to a group or to a "
+                               "node not on the map",
+                               "skipped 1 edge to nodes the file does not have"]
+
+
+def test_canvas_groups_get_ids_free_in_the_document():
+    doc = MapDocument()
+    AddNotes([Note("grp", "Old note")]).do(doc)
+    canvas = {"nodes": [{"id": "grp", "type": "group", "label": "Empty", "x": 0, "y": 0, "width": 9, "height": 9},
+                        {"id": "t", "type": "text", "text": "Far away", "x": 50, "y": 50}]}
+    result = import_text(json.dumps(canvas), fmt="canvas", doc=doc)
+    assert [g.name for g in result.groups] == ["Empty"]
+    assert result.groups[0].id not in set(doc.notes) | {n.id for n in result.notes}
 
 
 def test_canvas_card_heading_becomes_the_title():
@@ -239,7 +292,7 @@ def test_canvas_card_heading_becomes_the_title():
 
 def test_canvas_with_a_json_suffix_and_a_canvas_without_nodes(tmp_path):
     assert texts(import_file(write(tmp_path, "board.json", json.dumps(CANVAS)))) == \
-        ["Quiet cove", "Snorkelling", "Ski slopes"]
+        ["Quiet cove", "Snorkelling", "Ski slopes", "guide.pdf", "https://example.org"]
     with pytest.raises(InputError, match='no "nodes"'):
         import_file(write(tmp_path, "empty.canvas", '["just a list"]'))
 
@@ -252,8 +305,8 @@ def test_ids_taken_in_the_document_are_replaced_and_links_follow(tmp_path):
     stack.push(AddGroup(Group("g1", "Beach"), ["cove"]))
     result = import_file(write(tmp_path, "board.canvas", json.dumps(CANVAS)), doc=doc)
     ids = [n.id for n in result.notes]
-    assert "cove" not in ids and ids[1:] == ["reef", "ski"]
-    assert len(set(ids) | set(doc.notes) | {g.id for g in result.groups}) == 3 + 2 + len(result.groups)
+    assert "cove" not in ids and ids[1:] == ["reef", "ski", "pdf", "web"]
+    assert len(set(ids) | set(doc.notes) | {g.id for g in result.groups}) == 5 + 2 + len(result.groups)
     supports = next(ln for ln in result.links if ln.kind == "supports")
     assert (supports.source, supports.target) == (ids[0], "reef")
     assert result.notes[0].group == "g1" and [g.name for g in result.groups] == ["Reef"]  # "Beach" is reused
@@ -261,7 +314,7 @@ def test_ids_taken_in_the_document_are_replaced_and_links_follow(tmp_path):
     stack.push(AddNotes(result.notes, result.links, result.places))
     for g in result.groups:
         doc.groups[g.id] = g
-    assert len(doc.notes) == 5 and doc.placements[2].position(ids[0]) == (200.0, -150.0)
+    assert len(doc.notes) == 7 and doc.placements[2].position(ids[0]) == (200.0, -150.0)
 
 
 def test_duplicate_ids_in_one_file_get_fresh_ids(tmp_path):

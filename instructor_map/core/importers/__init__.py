@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from instructor_map.core.document import MapDocument
-from instructor_map.core.importers.canvas import CANVAS_COLORS
+from instructor_map.core.importers.canvas import CANVAS_COLORS, finish_canvas
 from instructor_map.core.importers.decoding import MAX_FILE_BYTES, read_text
 from instructor_map.core.importers.formats import BY_SUFFIX, FORMATS, SUPPORTED_SUFFIXES, parse
 from instructor_map.core.importers.reconcile import ImportResult, build
@@ -24,7 +24,7 @@ def import_file(path, *, text_column: str | None = None, doc: MapDocument | None
     fmt = BY_SUFFIX.get(path.suffix.lower(), "auto")
     parsed = parse(text, fmt, str(path), text_column, sniff_delimiter=False)
     parsed.warnings[:0] = warnings
-    return build(parsed, doc, str(path))
+    return finish_canvas(parsed, build(parsed, doc, str(path)), doc)
 
 
 def import_text(text: str, *, fmt: str = "auto", doc: MapDocument | None = None,
@@ -32,4 +32,5 @@ def import_text(text: str, *, fmt: str = "auto", doc: MapDocument | None = None,
     """Read notes from pasted text; "lines" makes one note of each non-empty line."""
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    return build(parse(text, fmt, source, None, sniff_delimiter=True), doc, source)
+    parsed = parse(text, fmt, source, None, sniff_delimiter=True)
+    return finish_canvas(parsed, build(parsed, doc, source), doc)

@@ -1,9 +1,16 @@
-"""CSV and TSV: a header row names the columns; the "text" column (or the one chosen) holds each note."""
+"""CSV and TSV: a header row names the columns; the "text" column (or the one chosen) holds each note.
+
+A CSV the map exported (recognised by its exact header, `csv_cells.EXPORT_HEADERS`: id,text,x,y[,z],cluster,
+cluster_name,group,title) has its formula escape undone: the export put an apostrophe before each cell that
+starts with = + - @ (and before apostrophes that lead to one), so exactly that one apostrophe is taken off again.
+Any other CSV is read as written: a leading apostrophe there is part of the text.
+"""
 from __future__ import annotations
 
 import csv
 import io
 
+from instructor_map.core.csv_cells import EXPORT_HEADERS, unescape
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers.decoding import MAX_FILE_BYTES
 from instructor_map.core.importers.parsed import Parsed, count, one_line, record
@@ -31,6 +38,7 @@ def parse_csv(text: str, source: str, text_column: str | None, delimiter: str) -
         if header is None:
             return parsed
         names = [cell.strip() or f"column {i}" for i, cell in enumerate(header, 1)]
+        exported = names in EXPORT_HEADERS  # the map's own export: its formula escape is undone
         wanted = (text_column or "text").strip().lower()
         text_name = next((name for name in names if name.lower() == wanted), None)
         if text_name is None:
@@ -43,6 +51,8 @@ def parse_csv(text: str, source: str, text_column: str | None, delimiter: str) -
             if any(cell.strip() for cell in row):
                 extra += len(row) > len(names)
                 cells = row + [""] * (len(names) - len(row))  # a short row's missing cells are empty
+                if exported:
+                    cells = [unescape(cell) for cell in cells]
                 parsed.notes.append(record(dict(zip(names, cells)), text_name, "", source))
     except csv.Error as e:
         raise InputError(f"is not valid CSV near line {rows.line_num}: {e}", source) from None

@@ -51,9 +51,9 @@ def payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
         "instruction_history": list(doc.instruction_history),
         "notes": [{"id": n.id, "text": n.text, "title": n.title, "group": n.group, "color": n.color,
                    "metadata": dict(n.metadata)} for n in doc.notes.values()],
-        "links": [{"id": ln.id, "source": ln.source, "target": ln.target, "kind": ln.kind, "label": ln.label}
-                  for ln in doc.links.values()],
-        "groups": [{"id": g.id, "name": g.name, "color": g.color} for g in doc.groups.values()],
+        "links": [_with_extra({"id": ln.id, "source": ln.source, "target": ln.target, "kind": ln.kind,
+                               "label": ln.label}, ln.extra) for ln in doc.links.values()],
+        "groups": [_with_extra({"id": g.id, "name": g.name, "color": g.color}, g.extra) for g in doc.groups.values()],
         "clusters": dict(doc.clusters),
         "cluster_labels": {str(k): v for k, v in doc.cluster_labels.items()},
         "cluster_renamed": sorted(doc.cluster_renamed),
@@ -67,6 +67,12 @@ def payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
         "embeddings": index,
     }
     return data, arrays
+
+
+def _with_extra(item: dict, extra: dict) -> dict:
+    """A link or group, with what its file said beyond the map's fields (optional: written only when there is
+    some, read as empty when missing, and ignored by readers from before it)."""
+    return {**item, "extra": extra} if extra else item
 
 
 def _finite_places(places: dict) -> dict:
@@ -137,7 +143,8 @@ def _read_groups(doc: MapDocument, items: list, warn: Warn) -> None:
     found = records(items, "group")
     ids = unique_ids(found, "group", warn)
     for (where, item), group_id in zip(found, ids):
-        doc.groups[group_id] = Group(group_id, get(item, "name", str, where), get(item, "color", str, where, ""))
+        doc.groups[group_id] = Group(group_id, get(item, "name", str, where), get(item, "color", str, where, ""),
+                                     get(item, "extra", dict, where, {}))
 
 
 def _read_notes(doc: MapDocument, items: list, warn: Warn) -> None:
@@ -180,12 +187,13 @@ def _read_links(doc: MapDocument, items: list, warn: Warn) -> None:
         source, target = get(item, "source", str, where), get(item, "target", str, where)
         kind = get(item, "kind", str, where, "related")
         label = get(item, "label", str, where, "")
+        extra = get(item, "extra", dict, where, {})
         if source not in doc.notes or target not in doc.notes:
             dangling += 1
             continue
         if kind not in LINK_KINDS:
             unknown, kind = unknown + 1, "related"
-        doc.links[link_id] = Link(link_id, source, target, kind, label)
+        doc.links[link_id] = Link(link_id, source, target, kind, label, extra)
     if dangling:
         warn(f"dropped {count(dangling, 'link')} to notes that do not exist")
     if unknown:
