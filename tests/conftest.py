@@ -52,3 +52,43 @@ def _basis_places(X, basis: dict) -> np.ndarray:
 def basis_places():
     """The places a layout's basis gives vectors: a saved basis must reproduce the map it was saved with."""
     return _basis_places
+
+
+# files a hub repository holds that a download must leave out: other weights formats, exports, the model card
+SKIPPED_FILES = {"README.md": b"# tiny\n", ".gitattributes": b"*.safetensors filter=lfs\n",
+                 "pytorch_model.bin": b"PK" + bytes(300), "2_Dense/pytorch_model.bin": b"PK" + bytes(60),
+                 "flax_model.msgpack": bytes(500), "tf_model.h5": bytes(400), "onnx/model.onnx": bytes(700),
+                 "onnx/config.json": b"{}"}
+TINY_ID = "tests/instructor-tiny"
+
+
+def use_hub(monkeypatch, **env) -> None:
+    """Points huggingface_hub at other settings (HF_ENDPOINT, HF_HOME, HF_HUB_OFFLINE...), read at its import."""
+    import importlib
+
+    from huggingface_hub import constants
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    importlib.reload(constants)
+
+
+@pytest.fixture
+def hub(tiny_checkpoint, tmp_path, monkeypatch):
+    """A local hub serving the tiny checkpoint as tests/instructor-tiny (with files a download leaves out), and
+    huggingface_hub pointed at it with an empty cache under tmp_path; back to offline afterwards."""
+    import importlib
+
+    from hub_server import HubServer
+    from huggingface_hub import constants
+
+    server = HubServer()
+    server.add_repo(TINY_ID, tiny_checkpoint, SKIPPED_FILES)
+    server.start()
+    for key in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_OFFLINE", "HF_TOKEN", "HF_HUB_ETAG_TIMEOUT"):
+        monkeypatch.delenv(key, raising=False)
+    use_hub(monkeypatch, HF_ENDPOINT=server.url, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="0")
+    yield server
+    server.stop()
+    monkeypatch.undo()
+    importlib.reload(constants)

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 from instructor_map.core.errors import InputError
 
@@ -17,6 +14,8 @@ INSTRUCTOR_MODELS = ("hkunlp/instructor-base", "hkunlp/instructor-large", "hkunl
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.txt")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# download sizes of the INSTRUCTOR models' needed files (weights, configs, tokenizer), for lists before a download
+MODEL_SIZES = {"hkunlp/instructor-base": 0.44e9, "hkunlp/instructor-large": 1.34e9, "hkunlp/instructor-xl": 4.96e9}
 
 
 @dataclass(frozen=True)
@@ -75,41 +74,20 @@ def detect_kind(folder: Path) -> str:
     return "instructor" if model_type == "t5" else "sentence"
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """True when the hub answers a TCP connect within `timeout`; never blocks longer (DNS included)."""
-    from huggingface_hub import constants
+def _from_hub(repo_id: str, allow_download: bool, progress=None, cancelled=None) -> Path | None:
+    """The cached snapshot (its weights checked), else a fresh download of the files the model needs; None when
+    it is not cached and cannot be downloaded now."""
+    from instructor_map.core import downloads
 
-    if constants.HF_HUB_OFFLINE:
-        return False
-    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
-    result: list[bool] = []
-
-    def probe() -> None:
-        try:
-            socket.create_connection((host, 443), timeout=timeout).close()
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout + 0.5)
-    return bool(result and result[0])
-
-
-def _from_hub(repo_id: str, allow_download: bool) -> Path | None:
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-
-    try:
-        return Path(snapshot_download(repo_id, local_files_only=True))
-    except (LocalEntryNotFoundError, OSError, ValueError):
-        pass
-    if not allow_download or not _hub_reachable():
+    path = downloads.cached_snapshot(repo_id)
+    if path is not None:
+        downloads.check_weights(path, repo_id)
+        return path
+    if not allow_download or not downloads.hub_reachable():
         return None
     try:
-        return Path(snapshot_download(repo_id, etag_timeout=10))
-    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
+        return downloads.download(repo_id, progress=progress, cancelled=cancelled)
+    except downloads.Unreachable:
         return None
 
 
@@ -117,14 +95,21 @@ def _looks_like_path(name: str) -> bool:
     return Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
 
 
-def resolve_model(name: str | None = None, *, allow_download: bool = True) -> ModelSpec:
-    """Turn a --model value into a local folder. The default falls back to the bundled model, with a message."""
+def resolve_model(name: str | None = None, *, allow_download: bool = True, progress=None,
+                  cancelled=None) -> ModelSpec:
+    """Turn a --model value into a local folder. The default falls back to the bundled model, with a message.
+
+    A hub model that is not cached is downloaded (only the files it needs); `progress` and `cancelled` are passed
+    to downloads.download."""
     if name in (None, "", "default"):
-        path = _from_hub(DEFAULT_MODEL, allow_download)
+        why = "is not cached and the hub cannot be reached"
+        try:
+            path = _from_hub(DEFAULT_MODEL, allow_download, progress, cancelled)
+        except InputError as exc:  # e.g. no disk space, or a damaged cached file: say so, and still map
+            path, why = None, f"cannot be used ({exc})"
         if path is not None:
             return ModelSpec(DEFAULT_MODEL, path, detect_kind(path))
-        message = (f"{DEFAULT_MODEL} is not cached and the hub cannot be reached; using the bundled "
-                   f"{BUNDLED_NAME}, which is not instruction-tuned")
+        message = f"{DEFAULT_MODEL} {why}; using the bundled {BUNDLED_NAME}, which is not instruction-tuned"
         return ModelSpec(BUNDLED, bundled_path(), "sentence", message)
     if name == BUNDLED:
         return ModelSpec(BUNDLED, bundled_path(), detect_kind(bundled_path()))
@@ -133,7 +118,7 @@ def resolve_model(name: str | None = None, *, allow_download: bool = True) -> Mo
         return ModelSpec(str(folder), folder, detect_kind(folder))
     if name.count("/") != 1:
         raise InputError(f"model {name!r} is neither a folder, a hub id (org/name) nor 'bundled'")
-    path = _from_hub(name, allow_download)
+    path = _from_hub(name, allow_download, progress, cancelled)
     if path is None:
         raise InputError(f"model {name!r} is not cached and the hub cannot be reached "
                          "(give a local folder, or --model bundled)")
