@@ -97,7 +97,7 @@ class MapDocument:
     instruction: str = ""
     instruction_history: list[str] = field(default_factory=list)
     model: str = ""  # what --model resolved to, e.g. "hkunlp/instructor-large" or "bundled"
-    model_kind: str = ""  # "instructor" or "sentence"
+    model_kind: str = ""  # the model's family: "instructor", "qwen3", "e5-instruct" or "sentence"
     placements: dict[int, Placement] = field(default_factory=lambda: {d: Placement(d) for d in VIEW_DIMS})
     clusters: dict[str, int] = field(default_factory=dict)  # note id -> cluster number
     cluster_labels: dict[int, str] = field(default_factory=dict)

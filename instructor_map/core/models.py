@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from instructor_map.core.errors import InputError
+from instructor_map.core.families import detect_family
 
 BUNDLED = "bundled"
 BUNDLED_NAME = "all-MiniLM-L6-v2"
@@ -22,12 +23,12 @@ MODEL_SIZES = {"hkunlp/instructor-base": 0.44e9, "hkunlp/instructor-large": 1.34
 class ModelSpec:
     model_id: str  # the cache key and what projects record: hub id, "bundled" or an absolute folder
     path: Path  # local folder holding the files
-    kind: str  # "instructor" (T5 + Dense, instruction-tuned) or "sentence" (plain sentence model)
+    kind: str  # its family (core.families): "instructor", "qwen3", "e5-instruct", or "sentence" (not instruction-tuned)
     message: str = ""  # one line for the user, e.g. why the offline model is used
 
     @property
     def instruction_tuned(self) -> bool:
-        return self.kind == "instructor"
+        return self.kind != "sentence"
 
     @property
     def display_name(self) -> str:
@@ -63,15 +64,14 @@ def detect_kind(folder: Path) -> str:
         raise InputError(f"model weights are missing ({' or '.join(WEIGHT_FILES)})", folder)
     if not any((folder / f).is_file() for f in TOKENIZER_FILES):
         raise InputError("tokenizer files are missing (tokenizer.json)", folder)
-    config = _read_json(folder / "config.json")
+    _read_json(folder / "config.json")  # a clear error for an unreadable config
     modules = _read_json(folder / "modules.json") if (folder / "modules.json").is_file() else []
     for module in modules if isinstance(modules, list) else []:
         path = folder / str(module.get("path", ""))
         dense = str(module.get("type", "")).endswith("Dense")
         if dense and not ((path / "config.json").is_file() and any((path / f).is_file() for f in WEIGHT_FILES)):
             raise InputError(f"{path.name}/ lacks config.json or its weights", folder)
-    model_type = config.get("model_type", "") if isinstance(config, dict) else ""
-    return "instructor" if model_type == "t5" else "sentence"
+    return detect_family(folder).name
 
 
 def _from_hub(repo_id: str, allow_download: bool, progress=None, cancelled=None) -> Path | None:

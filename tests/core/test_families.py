@@ -150,3 +150,12 @@ def test_saved_vectors_of_a_family_are_found_again(qwen3, tmp_path):
     save_project(doc, tmp_path / "qwen3.imap")
     again = load_project(tmp_path / "qwen3.imap")
     np.testing.assert_array_equal(again.embeddings.matrix(str(qwen3), TASK, TEXTS[:3]), vectors)
+
+
+def test_a_new_family_is_instruction_tuned_and_named_so(qwen3, e5):
+    """The status bar and the project say which family a model is, and the new ones are not flagged as plain."""
+    for folder, family in ((qwen3, "qwen3"), (e5, "e5-instruct")):
+        spec = resolve_model(str(folder))
+        assert spec.kind == family and spec.instruction_tuned
+        assert "not instruction-tuned" not in spec.display_name
+    assert not resolve_model("bundled").instruction_tuned
