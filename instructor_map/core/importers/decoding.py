@@ -1,15 +1,17 @@
-"""A file's bytes as text: size limit, byte order marks, UTF-8 with a Windows-1252 fallback, binary refused."""
+"""A file's bytes as text: a regular file (or standard input) within a size limit, byte order marks, UTF-8 with a
+Windows-1252 fallback, binary refused."""
 from __future__ import annotations
 
 import codecs
 import re
-import stat
 from pathlib import Path
 
+from instructor_map.core.bounded import read_input
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers.parsed import count
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 100 * 2**20  # what loads, or fails with one line, in seconds and well under 2 GB
+MAX_LINES = 10_000_000  # over this, a file's lines average under 10 bytes: read a line at a time, it takes long
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
          (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
@@ -24,19 +26,8 @@ def read_text(path: Path) -> tuple[str, list[str]]:
 
 
 def read_bytes(path: Path) -> bytes:
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a folder, not a file", path)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file", path)
-        if info.st_size > MAX_FILE_BYTES:
-            raise InputError(f"is larger than {MAX_FILE_BYTES // 2**20} MB, too large to import", path)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except OSError as e:
-        raise InputError(f"cannot be read ({e.strerror or e})", path) from None
+    """The file's bytes, or standard input's for "-": a regular file within MAX_FILE_BYTES, checked first."""
+    return read_input(path, MAX_FILE_BYTES, "notes files")
 
 
 def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
@@ -59,6 +50,9 @@ def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
     sample = text[:1_000_000]
     if "\x00" in text or len(_CONTROL.findall(sample)) > len(sample) / 20:
         raise InputError(_BINARY, path)
+    lines = (text.count("\n") or text.count("\r")) if len(text) > MAX_LINES else 0  # CR alone: classic Mac OS
+    if lines > MAX_LINES:
+        raise InputError(f"has {lines:,} lines, more than the {MAX_LINES:,} a notes file may have", path)
     return text, warnings
 
 

@@ -9,11 +9,16 @@ _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _ITEM = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)(?:\[[ xX]\][ \t]+)?(.*)")
 _RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
+_MARKS = frozenset("`~-*_#+")  # a line can be a fence, rule, heading or list item only when it starts so (or a digit)
 
 
 def parse_lines(text: str) -> Parsed:
     """One note of each non-empty line."""
-    return Parsed([RawNote(line) for line in text.split("\n") if line.strip()])
+    parsed = Parsed()
+    for line in text.split("\n"):
+        if line.strip():
+            parsed.notes.append(RawNote(line))
+    return parsed
 
 
 def parse_markdown(text: str) -> Parsed:
@@ -30,6 +35,10 @@ def parse_markdown(text: str) -> Parsed:
         if fence:  # inside a code block everything is text
             block.append(line)
             fence = "" if line.strip().startswith(fence) else fence
+            continue
+        first = line.lstrip()[:1]
+        if first and first not in _MARKS and not first.isdecimal():  # plain text, the common line: no pattern fits
+            block.append(line)
         elif m := _FENCE.match(line):
             fence = m.group(1)
             block.append(line)

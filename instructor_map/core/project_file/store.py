@@ -44,7 +44,8 @@ def load_project(path, warnings: list[str] | None = None) -> MapDocument:
         data, _ = _read_json(zf)
         doc = schema_v1.build_document(data, found.append)
         for entry in data["embeddings"]:
-            schema_v1.put_block(doc, entry, container.read_array(zf, entry["file"]), found.append)
+            array = container.read_array(zf, entry["file"], rows=len(entry["rows"]))
+            schema_v1.put_block(doc, entry, array, found.append)
     if warnings is not None:
         warnings.extend(found)
     return doc
@@ -52,7 +53,7 @@ def load_project(path, warnings: list[str] | None = None) -> MapDocument:
 
 def read_summary(path) -> dict:
     """What `instructor-map info` shows, from project.json alone (the arrays are not read)."""
-    with container.open_zip(path) as zf:
+    with container.open_zip(path) as zf, _no_gc():
         data, saved_schema = _read_json(zf)
         app = data.get("app")
         doc = schema_v1.build_document(data, lambda message: None)
