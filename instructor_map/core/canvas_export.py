@@ -65,13 +65,13 @@ def canvas_data(doc: MapDocument, dims: int) -> dict:
     for note_id, note in doc.notes.items():
         members.setdefault(note.group, []).append(boxes[note_id])
     for seq, group in enumerate(doc.groups.values()):
-        at, original = _stored(group.extra.get(EXTRA_KEY), "node")
-        node = _group_node(group, original, members.get(group.id, []))
-        if node is not None:
-            node["id"] = ids.claim(group.id, group.id)
-            nodes.append(((1, at, seq) if original else (0, 0, seq), node))
-            if original:
-                file_ids.setdefault(text_of(original.get("id")), node["id"])
+        at, stored = _stored(group.extra.get(EXTRA_KEY), "node")
+        group_node = _group_node(group, stored, members.get(group.id, []))
+        if group_node is not None:
+            group_node["id"] = ids.claim(group.id, group.id)
+            nodes.append(((1, at, seq) if stored else (0, 0, seq), group_node))
+            if stored:
+                file_ids.setdefault(text_of(stored.get("id")), group_node["id"])
     top, off_edges = _off_map(doc, ids, nodes, file_ids)
     edges: list[tuple[_Key, dict]] = []
     for seq, link in enumerate(doc.links.values()):
@@ -157,7 +157,7 @@ def _note_node(doc: MapDocument, dims: int, note: Note, original: dict | None, a
 def _size(node: dict, key: str, default: int) -> float:
     value = node.get(key)
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-    return value if ok else default
+    return value if ok else default  # type: ignore[return-value]  # an int stays an int in the file
 
 
 def _set_color(node: dict, color: str, from_file: bool) -> None:
@@ -224,7 +224,8 @@ def _off_map(doc: MapDocument, ids: _Ids, nodes: list, file_ids: dict[str, str])
         carried = load(note.metadata.get(FILE_KEY))
         if carried is None:
             continue
-        top.update(carried.get("top") if isinstance(carried.get("top"), dict) else {})
+        carried_top = carried.get("top")
+        top.update(carried_top if isinstance(carried_top, dict) else {})
         for item in carried.get("nodes") or []:
             at, node = _stored({"at": item[0], "node": item[1]} if _pair(item) else None, "node")
             if node is not None:

@@ -27,14 +27,15 @@ def argument_places(doc: MapDocument, aspect: float = 1.6, width: float = 200.0)
                    key=lambda p: (order[p[0]], order[p[1]]))
     reasons = nx.DiGraph(pairs)
     dag = nx.condensation(reasons)  # each circle of arguments becomes one node
-    depth = {m: d for d, generation in enumerate(nx.topological_generations(dag))
+    depth: dict[str, int] = {str(m): d for d, generation in enumerate(nx.topological_generations(dag))
              for node in generation for m in dag.nodes[node]["members"]}
     rows: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for note_id in doc.notes:
         if note_id in depth:
             rows[depth[note_id]].append(note_id)
     loose = [note_id for note_id in doc.notes if note_id not in depth]
-    return layered_places(rows, pairs, loose, aspect=aspect, width=width)
+    places = layered_places(rows, pairs, loose, aspect=aspect, width=width)
+    return {str(note_id): xy for note_id, xy in places.items()}
 
 
 def suggest_links(

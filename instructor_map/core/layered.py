@@ -278,6 +278,7 @@ def layered_places(
                 break
             if size(plan) < fewest:
                 chosen, fewest = plan, size(plan)
+    assert chosen is not None  # plans is never empty
     x, span = placed[chosen.wraps]
     wide = max(span, chosen.loose_wide)
     return _fitted(layers.names, ordered, chosen, x, list(loose), wide, aspect, width)

@@ -168,7 +168,7 @@ def finish_canvas(parsed: Parsed, result: ImportResult, doc: MapDocument | None 
         for i, (made, link) in enumerate(zip(result.links, parsed.links)):
             if (made.source, made.target) == (note_ids.get(link.source), note_ids.get(link.target)):
                 result.links[i] = replace(made, extra=link.extra)
-    taken = {x.id for x in (*result.notes, *result.links, *result.groups)}
+    taken: set[str] = {n.id for n in result.notes} | {ln.id for ln in result.links} | {g.id for g in result.groups}
     if doc is not None:
         taken |= set(doc.notes) | set(doc.links) | set(doc.groups)
     made_groups = {g.name: g for g in result.groups}

@@ -81,7 +81,7 @@ class SceneInput:
         if what not in self._memo:
             if what == "clusters":
                 of = self.doc.clusters
-                values = [of.get(i, -1) for i in self.ids] if len(of) else []
+                values: list = [of.get(i, -1) for i in self.ids] if len(of) else []
             else:
                 groups, notes = self.doc.groups, self.doc.notes
                 values = [g if (g := notes[i].group) in groups else -1 for i in self.ids] if groups else []
@@ -167,7 +167,7 @@ class _Faded:
     def __init__(self, hits: set[int] | None):
         self.hits = hits
 
-    def __contains__(self, row: int) -> bool:
+    def __contains__(self, row: object) -> bool:
         return self.hits is not None and row not in self.hits
 
 

@@ -2,8 +2,9 @@
 label, else none; most important notes first, never over another text."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -28,6 +29,12 @@ FADED = "#2b2b2b46"
 CARD_FILL, LABEL_FILL = "#ffffff", "#fbfbf8e6"
 
 
+class Rows(Protocol):
+    """What each row's note says, read when asked."""
+
+    def __getitem__(self, row: int) -> NoteText: ...
+
+
 @dataclass(frozen=True)
 class NoteText:
     """What a note could say: its title (may be "") and its text."""
@@ -40,8 +47,8 @@ def note_text(title: str, text: str) -> NoteText:
     return NoteText(clean(title), clean(text))
 
 
-def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], notes: Sequence[NoteText],
-                     colors: Sequence[str], style: str, bold: set[int], faded: set[int], grid: Occupancy,
+def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], notes: Rows,
+                     colors: Sequence[str], style: str, bold: Container[int], faded: Container[int], grid: Occupancy,
                      measure: Measure, in_view: int) -> list[Text]:
     """Texts for the notes at rows `order` (best first; pixels `px`, `colors`), placed in `grid`, with `in_view`
     notes in view. `bold` rows are the selected notes' (their labels may cover points), `faded` rows are drawn
@@ -53,10 +60,12 @@ def place_note_texts(ids: Sequence[str], px: np.ndarray, order: Sequence[int], n
     crowded = in_view > CROWDED  # points everywhere: labels may cover points, never texts
 
     def card(row: int) -> Text | None:
-        return _card(ids[row], notes[row], *px[row], grid, measure, row in faded, colors[row])
+        x, y = px[row]
+        return _card(ids[row], notes[row], x, y, grid, measure, row in faded, colors[row])
 
     def label(row: int) -> Text | None:
-        return _label(ids[row], notes[row], *px[row], grid, measure, row in bold, row in faded, crowded)
+        x, y = px[row]
+        return _label(ids[row], notes[row], x, y, grid, measure, row in bold, row in faded, crowded)
 
     placed: dict[int, Text] = {}
     if style == "cards":
