@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import stat
 import sys
 from typing import BinaryIO
+
+import numpy as np
 
 from instructor_map.core.errors import InputError
 
 STDIN = "-"
 _CHUNK = 2**20
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_JSON_STRING_BYTES = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 def megabytes(n: int) -> str:
@@ -117,17 +116,31 @@ def _read_stdin(limit: int, what: str) -> bytes:
 def json_values(data: str | bytes | bytearray, limit: int) -> int:
     """An upper bound on how many values (numbers, strings, lists, objects, keys) parsing `data` as JSON makes,
     found without parsing it: what the parser's time and memory grow with. Counted fast over the whole text;
-    only when that passes `limit` is it counted again with the strings left out (commas inside notes)."""
+    only when that passes `limit` is it counted again outside strings (commas inside notes do not count)."""
+    found = _marks(data)
+    if found <= limit:
+        return found
+    return _marks_outside_strings(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+
+
+def _marks(data: str | bytes | bytearray) -> int:
     if isinstance(data, str):
-        found = _marks(data)
-        return found if found <= limit else _marks(_JSON_STRING.sub('""', data))
-    found = _marks_in_bytes(data)
-    return found if found <= limit else _marks_in_bytes(_JSON_STRING_BYTES.sub(b'""', data))
-
-
-def _marks(text: str) -> int:
-    return text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
-
-
-def _marks_in_bytes(data: bytes | bytearray) -> int:
+        return data.count(",") + data.count(":") + data.count("[") + data.count("{") + 1
     return data.count(b",") + data.count(b":") + data.count(b"[") + data.count(b"{") + 1
+
+
+def _marks_outside_strings(data: bytes | bytearray) -> int:
+    """The marks outside strings, counted with numpy a slice at a time (a string's quotes are told by the parity
+    of the quotes before them), so that memory stays small for millions of strings."""
+    if b"\\" in data:  # escaped characters: an escaped backslash pairs off first, then an escaped quote goes
+        data = bytes(data).replace(b"\\\\", b"").replace(b'\\"', b"")
+    view = np.frombuffer(data, np.uint8)
+    total, inside = 0, 0
+    for start in range(0, len(view), _CHUNK * 16):
+        piece = view[start:start + _CHUNK * 16]
+        quotes = piece == ord('"')
+        outside = (np.cumsum(quotes, dtype=np.uint8) + inside) % 2 == 0  # uint8 wraps at 256: parity is kept
+        marks = (piece == ord(",")) | (piece == ord(":")) | (piece == ord("[")) | (piece == ord("{"))
+        total += int(np.count_nonzero(marks & outside))
+        inside = (inside + int(np.count_nonzero(quotes))) % 2
+    return total + 1

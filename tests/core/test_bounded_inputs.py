@@ -18,7 +18,7 @@ from project_fixtures import npy, read_members, refused, rich_document, saved_fi
 from instructor_map.core import bounded
 from instructor_map.core.errors import InputError, printable
 from instructor_map.core.importers import decoding, import_file, import_text, json_notes, parsed
-from instructor_map.core.project_file import container, load_project, read_summary
+from instructor_map.core.project_file import container, load_project, read_summary, store
 from instructor_map.core.weights import check_weights, load_weights
 from instructor_map.launch import main
 
@@ -176,6 +176,17 @@ def test_more_notes_than_one_import_takes_are_refused(tmp_path, monkeypatch):
     one_line_error(lambda: import_text("\n".join(f"line {i}" for i in range(101)), fmt="lines"), "more than 100")
 
 
+def test_a_note_with_thousands_of_fields_is_refused(tmp_path):
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps([{"text": "a", **{f"k{i}": 0 for i in range(999)}}]))
+    assert len(import_file(path).notes[0].metadata) == 999
+    path.write_text(json.dumps([{"text": "a", **{f"k{i}": 0 for i in range(1000)}}]))
+    one_line_error(lambda: import_file(path), "item 1 has 1,001 fields; a note has at most 1,000")
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["text", *(f"c{i}" for i in range(1000))]) + "\nnote" + "," * 1000 + "\n")
+    one_line_error(lambda: import_file(path), "wide.csv", "has notes with 1,001 fields")
+
+
 def test_a_file_of_millions_of_lines_is_refused(tmp_path):
     path = tmp_path / "a.md"
     path.write_bytes(b"a\n" * 11_000_000)
@@ -216,6 +227,17 @@ def test_a_project_of_empty_notes_is_refused_before_parsing(tmp_path, monkeypatc
     write_zip(path, {"project.json": b'{"schema_version": 1, "notes": [' + notes + b"]}"}, zipfile.ZIP_STORED)
     monkeypatch.setattr(container.json, "loads", None)
     refused(path, "too many values (20,000,00")
+
+
+def test_more_notes_or_links_than_a_project_holds_are_refused_before_reading_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "MAX_RECORDS", 3)
+    path = tmp_path / "many.imap"
+    notes = [{"id": f"n{i}", "text": "a"} for i in range(3)]
+    links = [{"id": f"l{i}", "source": "n0", "target": "n1"} for i in range(4)]
+    write_zip(path, {"project.json": json.dumps({"schema_version": 1, "notes": notes}).encode()})
+    assert len(load_project(path).notes) == 3
+    write_zip(path, {"project.json": json.dumps({"schema_version": 1, "notes": notes, "links": links}).encode()})
+    refused(path, "holds 4 links; a project has at most 3")
 
 
 def test_a_project_just_under_the_value_limit_opens(saved, monkeypatch):

@@ -10,6 +10,7 @@ from instructor_map.core.errors import InputError
 
 MAX_NOTES = 200_000  # notes one import takes: twice what a map is made for, read within seconds
 MAX_EMPTY_LEAD = 10_000  # records without text a file may hold beyond those with text before it is refused
+MAX_FIELDS = 1_000  # fields (CSV columns, JSON keys) of one note: beyond this it is not a note
 
 
 class TooManyNotes(InputError):
@@ -59,6 +60,9 @@ class Parsed:
 def record(fields: dict, text_key, where: str, source: str) -> RawNote:
     """One note from a CSV row or a JSON object: id, title, group, color and a metadata object are understood;
     other fields become metadata."""
+    if len(fields) > MAX_FIELDS:
+        raise InputError(f"{where + ' has' if where else 'has notes with'} {len(fields):,} fields; a note has at "
+                         f"most {MAX_FIELDS:,}", source)
     value = fields[text_key]
     if isinstance(value, (dict, list)):
         raise InputError(f'{where}: "{text_key}" is {kind_of(value)}, not text', source)

@@ -8,7 +8,10 @@ import zipfile
 
 from instructor_map.core.document import MapDocument
 from instructor_map.core.project_file import container, schema_v1
+from instructor_map.core.project_file.fields import BadProject
 from instructor_map.core.project_file.migrations import upgrade
+
+MAX_RECORDS = 500_000  # notes (or links, groups) in one project: five times what a map is made for
 
 
 @contextlib.contextmanager
@@ -76,7 +79,12 @@ def read_summary(path) -> dict:
 
 
 def _read_json(zf: zipfile.ZipFile) -> tuple[dict, int]:
-    """project.json upgraded to the current schema, and the schema it was saved with."""
+    """project.json upgraded to the current schema, and the schema it was saved with; its lists of records counted
+    before any record is read."""
     data, saved_schema = upgrade(container.read_project_json(zf))
+    for key in ("notes", "links", "groups", "embeddings"):
+        found = data.get(key)
+        if isinstance(found, list) and len(found) > MAX_RECORDS:
+            raise BadProject(f"project.json holds {len(found):,} {key}; a project has at most {MAX_RECORDS:,}")
     data["embeddings"] = schema_v1.embedding_index(data.get("embeddings", []), set(zf.namelist()))
     return data, saved_schema
