@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from instructor_map import __version__
-from instructor_map.core.errors import InputError
+from instructor_map.core.errors import InputError, printable
 
 COMMANDS = ("embed", "map", "export", "info", "models")
 DEFAULT_INSTRUCTION = "Represent the note for clustering: "
@@ -76,18 +76,34 @@ def _progress(done: int, total: int) -> None:
         print(f"\rEmbedding {done}/{total} notes", end=end, file=sys.stderr, flush=True)
 
 
+def _download_progress(p) -> None:
+    """A model being downloaded: one line on stderr, updated in place."""
+    from instructor_map.core.downloads import format_size
+
+    left = f", {p.seconds_left:.0f} s left" if p.seconds_left is not None else ""
+    end = "\n" if p.done_bytes >= p.total_bytes and not p.file else ""
+    print(f"\rDownloading the model: {format_size(p.done_bytes)} of {format_size(p.total_bytes)}, "
+          f"{format_size(p.bytes_per_s)}/s{left}   ", end=end, file=sys.stderr, flush=True)
+
+
 def _check_output(args) -> None:
     source, out = Path(args.input).resolve(), Path(args.output).resolve()
     if source == out:
         raise InputError("the output would overwrite the input; choose another -o", args.output)
-    if not out.parent.is_dir():
-        raise InputError("the output folder does not exist", out.parent)
+    from instructor_map.core.project_file import check_writable
+
+    check_writable(args.output)  # before the notes are read and embedded
 
 
 def _import(args):
     from instructor_map.core.importers import import_file
 
-    result = import_file(args.input, text_column=args.text_column)
+    try:
+        result = import_file(args.input, text_column=args.text_column)
+    except InputError as exc:
+        if getattr(exc, "path", None):
+            raise
+        raise InputError(str(exc), args.input) from None  # name the file
     for warning in result.warnings:
         _say(f"warning: {warning}")
     return result
@@ -99,7 +115,7 @@ def _encoder(args):
 
     if args.batch_size is not None and args.batch_size < 1:
         raise InputError("--batch-size must be at least 1")
-    spec = resolve_model(args.model)
+    spec = resolve_model(args.model, progress=_download_progress)
     if spec.message:
         _say(spec.message)
     return Encoder(spec, device=args.device, fast=args.fast, batch_size=args.batch_size)
@@ -178,7 +194,15 @@ def cmd_export(args) -> None:
         raise InputError("png and svg draw the 2D map; leave out --dims 3")
     if not image and (args.width, args.height) != (None, None):
         raise InputError("--width and --height are for png and svg")
-    doc = load_project(args.project)
+    if args.output == "-" and not args.format:
+        raise InputError("-o - writes to standard output: say which format with --format")
+    from instructor_map.core.project_file import check_writable
+
+    check_writable(out)
+    warnings: list[str] = []
+    doc = load_project(args.project, warnings)
+    for warning in warnings:
+        _say(f"warning: {warning}")
     if image:
         _gui_application()
         from instructor_map.paint.render import SIZE, render_map
@@ -186,7 +210,7 @@ def cmd_export(args) -> None:
         render_map(doc, out, fmt, tuple(v if v is not None else d for v, d in zip((args.width, args.height), SIZE)))
     else:
         export(doc, out, fmt=fmt, dims=args.dims)
-    _say(f"wrote {args.output}")
+    _say("wrote standard output" if args.output == "-" else f"wrote {args.output}")
 
 
 def _gui_application() -> None:
@@ -358,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"instructor-map: error: {exc}")
         return 2
     except OSError as exc:  # e.g. an output folder without write permission
-        _say(f"instructor-map: error: {exc.filename or ''}: {exc.strerror or exc}")
+        where = f"{printable(exc.filename)}: " if exc.filename else ""
+        _say(f"instructor-map: error: {where}{printable(exc.strerror or exc)}")
+        return 2
+    except MemoryError:
+        _say("instructor-map: error: not enough memory for this input; try a smaller file")
         return 2
     except KeyboardInterrupt:
         _say("instructor-map: interrupted")

@@ -25,6 +25,7 @@ from torch import nn
 from instructor_map.core.errors import InputError
 from instructor_map.core.families import detect_family
 from instructor_map.core.models import ModelSpec, pick_device, resolve_model
+from instructor_map.core.weights import check_weights, load_weights
 
 # Activations a 2_Dense/config.json may name; anything else is refused rather than imported.
 _ACTIVATIONS = {
@@ -42,11 +43,7 @@ _WORD_END = re.compile(r"\S(?=\s)")
 
 
 def _load_state(folder: Path) -> dict[str, torch.Tensor]:
-    if (folder / "model.safetensors").is_file():
-        from safetensors.torch import load_file
-
-        return load_file(str(folder / "model.safetensors"))
-    return torch.load(folder / "pytorch_model.bin", map_location="cpu", weights_only=True)
+    return load_weights(folder)  # safetensors first; a pickle never runs; damage is one clear line
 
 
 def _load_dense(folder: Path) -> nn.Sequential:
@@ -59,8 +56,8 @@ def _load_dense(folder: Path) -> nn.Sequential:
         raise InputError(f"cannot read {folder.name}/config.json: {exc}", folder.parent) from None
     if act_name not in _ACTIVATIONS:
         raise InputError(f"unsupported Dense activation {act_name!r}", folder)
+    state = {k.removeprefix("linear."): v for k, v in _load_state(folder).items()}
     try:
-        state = {k.removeprefix("linear."): v for k, v in _load_state(folder).items()}
         linear.load_state_dict(state)
     except Exception as exc:  # a damaged file fails in many ways (zip, safetensors, unpickler): all bad input
         raise InputError(f"cannot read the Dense weights: {str(exc).splitlines()[0]}", folder) from None
@@ -102,6 +99,7 @@ class Encoder:
         modules = _modules(folder)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            check_weights(folder)  # before the model is built: a bad file is one line, not a traceback
             t5 = self.family.name == "instructor"
             backbone_cls = T5EncoderModel if t5 else AutoModel
             t5_on_cuda = self.device == "cuda" and t5

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from instructor_map.core.bounded import read_input
 from instructor_map.core.errors import InputError
 from instructor_map.core.families import detect_family
 
@@ -48,7 +49,7 @@ def bundled_path() -> Path:
 
 def _read_json(path: Path) -> dict | list:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_input(path, 16 * 2**20, "model configuration files").decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read {path.name}: {exc}", path.parent) from None
 

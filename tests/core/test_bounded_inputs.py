@@ -337,3 +337,23 @@ def test_control_characters_in_names_are_escaped():
 def test_a_newline_in_a_file_name_stays_on_one_line(capsys, tmp_path):
     code, err = cli(capsys, "info", tmp_path / "trip\nplan.imap")
     assert code == 2 and err.count("\n") == 1 and "trip\\nplan.imap" in err, err
+
+
+def test_embed_with_a_pickled_model_folder_is_one_line_and_exit_2(tmp_path, monkeypatch, tiny_checkpoint, capsys):
+    import shutil
+
+    import torch
+
+    from instructor_map.cli import main
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_checkpoint, folder)
+    (folder / "model.safetensors").unlink()
+    torch.save({"weight": _Payload()}, folder / "pytorch_model.bin")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a beach\n\nthe mountains\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["embed", str(notes), "-o", str(tmp_path / "out.npy"), "--model", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pytorch_model.bin" in err[0] and "never run" in err[0]
+    assert not (tmp_path / "ran.txt").exists() and not (tmp_path / "out.npy").exists()
