@@ -13,6 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the networ
 sys.path.insert(0, str(Path(__file__).parent))
 
 from checkpoints import build_instructor_checkpoint  # noqa: E402
+from hub_server import SKIPPED_FILES, TINY_ID, use_hub  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=["safetensors", "bin"])
@@ -52,25 +53,6 @@ def _basis_places(X, basis: dict) -> np.ndarray:
 def basis_places():
     """The places a layout's basis gives vectors: a saved basis must reproduce the map it was saved with."""
     return _basis_places
-
-
-# files a hub repository holds that a download must leave out: other weights formats, exports, the model card
-SKIPPED_FILES = {"README.md": b"# tiny\n", ".gitattributes": b"*.safetensors filter=lfs\n",
-                 "pytorch_model.bin": b"PK" + bytes(300), "2_Dense/pytorch_model.bin": b"PK" + bytes(60),
-                 "flax_model.msgpack": bytes(500), "tf_model.h5": bytes(400), "onnx/model.onnx": bytes(700),
-                 "onnx/config.json": b"{}"}
-TINY_ID = "tests/instructor-tiny"
-
-
-def use_hub(monkeypatch, **env) -> None:
-    """Points huggingface_hub at other settings (HF_ENDPOINT, HF_HOME, HF_HUB_OFFLINE...), read at its import."""
-    import importlib
-
-    from huggingface_hub import constants
-
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    importlib.reload(constants)
 
 
 @pytest.fixture

@@ -28,6 +28,26 @@ LFS_SUFFIXES = (".safetensors", ".bin", ".msgpack", ".onnx", ".h5", ".model", ".
 PIECE = 16 * 1024  # bytes per write when throttled
 
 
+# files a hub repository holds that a download must leave out: other weights formats, exports, the model card
+SKIPPED_FILES = {"README.md": b"# tiny\n", ".gitattributes": b"*.safetensors filter=lfs\n",
+                 "pytorch_model.bin": b"PK" + bytes(300), "2_Dense/pytorch_model.bin": b"PK" + bytes(60),
+                 "flax_model.msgpack": bytes(500), "tf_model.h5": bytes(400), "onnx/model.onnx": bytes(700),
+                 "onnx/config.json": b"{}"}
+TINY_ID = "tests/instructor-tiny"
+
+
+def use_hub(monkeypatch, **env) -> None:
+    """Points huggingface_hub at other settings (HF_ENDPOINT, HF_HOME, HF_HUB_OFFLINE...), read at its import."""
+    import importlib
+
+    from huggingface_hub import constants
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    importlib.reload(constants)
+
+
+
 def git_hash(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 

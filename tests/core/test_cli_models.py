@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TINY_ID
+from hub_server import TINY_ID
 
 from instructor_map.core import downloads
 from instructor_map.launch import main

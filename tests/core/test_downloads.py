@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 import pytest
-from conftest import SKIPPED_FILES, TINY_ID, use_hub
+from hub_server import SKIPPED_FILES, TINY_ID, use_hub
 
 from instructor_map.core import downloads
 from instructor_map.core.errors import InputError
