@@ -1,4 +1,5 @@
-"""The task bar on top: an editable instruction with history and templates, applied with Enter."""
+"""The task bar on top: an editable instruction with history and templates, applied with Enter; beside it, how
+the model in use reads the task when it wraps it in words of its own (Qwen3, e5-instruct)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -37,12 +38,32 @@ class InstructionBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(QLabel("<b>Task</b>"))
+        self.template_label = QLabel(visible=False)  # e.g. "Instruct: … Query:", for models that read it so
+        self.template_label.setStyleSheet("color: gray")
+        font = self.template_label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.template_label.setFont(font)
+        layout.addWidget(self.template_label)
         layout.addWidget(self.combo, 1)
         layout.addWidget(templates)
         layout.addWidget(self.apply_button)
 
     def text(self) -> str:
         return self.combo.currentText()
+
+    def set_template(self, template: str | None) -> None:
+        """Show the model's way of reading the task ("Instruct: {task}\nQuery:"), or nothing for models that read
+        the task as it is typed ("{task}") or are not known (None)."""
+        if not template or template.strip() == "{task}":
+            self.template_label.hide()
+            return
+        self.template_label.setText(" ".join(template.replace("{task}", "…").split()))
+        example = template.replace("{task}", "<your task>").rstrip()
+        self.template_label.setToolTip(
+            f"This model reads the task inside words of its own, before each note:\n\n{example} <the note>\n\n"
+            "Type only the task, e.g. “Given travel notes, find those about the same activity”; "
+            "the rest is added for you.")
+        self.template_label.show()
 
     def set_instruction(self, text: str, history: list[str]) -> None:
         """Show the document's instruction and history without emitting anything."""

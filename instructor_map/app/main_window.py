@@ -32,6 +32,7 @@ from instructor_map.app.map_display import MapDisplay
 from instructor_map.app.map_progress import FirstMapProgress, MapProgress
 from instructor_map.app.mapping import Mapping
 from instructor_map.app.menus import MenuTargets, build_menus
+from instructor_map.app.model_manager import Models
 from instructor_map.app.note_actions import NoteActions
 from instructor_map.app.notes_panel import NotesPanel
 from instructor_map.app.status_bar import StatusBar
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.display = MapDisplay(self.session, self.canvas, self.view3d, self.notes_panel, self.stack, self.welcome,
                                   self.tabs, self._tab3d)
         self.mapping = Mapping(self.session, self.worker, self.settings, model, self)
+        # downloads, the model manager and the first start's question: before the preload below
+        self.models = Models(self.mapping, self.settings, self.instruction_bar, self.status, self)
         self.first_map = FirstMapProgress(self.map_progress, self.session, self.mapping)
         self.files = ProjectFiles(self.session, self.settings, self)
         self.cluster_actions = ClusterActions(self.session, self)
@@ -271,4 +274,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.autosave_timer.stop()
         self.mapping.stop()
+        self.models.stop()
         event.accept()

@@ -2,6 +2,8 @@
 partial maps and result come back here and go into the session. Also which model, device and mode to use."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from instructor_map.app.worker import ModelChoice, Worker
@@ -18,6 +20,7 @@ class Mapping(QObject):
     failed = Signal(str)  # one line, for a dialog
     message = Signal(str, int)  # status bar text, how long to show it (ms)
     modelLoaded = Signal(object)  # the Encoder
+    modelChosen = Signal(object)  # the model asked for: hub id, folder, "bundled", or None for the default
 
     def __init__(self, session: Session, worker: Worker, settings: QSettings, model: str | None = None,
                  parent: QObject | None = None):
@@ -51,16 +54,20 @@ class Mapping(QObject):
     def preload(self) -> None:
         self.worker.preload(self.choice)
 
-    def set_model(self, model: str | None = None, device: str | None = None, fast: bool | None = None) -> None:
-        """Choose the model, device or CPU mode (remembered), and map again with it."""
+    def set_model(self, model: str | None = None, device: str | None = None, fast: bool | None = None,
+                  remember: bool = True) -> None:
+        """Choose the model, device or CPU mode (remembered, unless the model is only for now), and map again."""
+        # a new choice, not a changed one: a job still queued keeps the model it was sent with
         if model is not None:
-            self.choice.model = model or None
-            self.settings.setValue("model", model)
+            self.choice = replace(self.choice, model=model or None)
+            if remember:
+                self.settings.setValue("model", model)
+            self.modelChosen.emit(self.choice.model)
         if device is not None:
-            self.choice.device = device
+            self.choice = replace(self.choice, device=device)
             self.settings.setValue("device", device)
         if fast is not None:
-            self.choice.fast = fast
+            self.choice = replace(self.choice, fast=fast)
             self.settings.setValue("fast", fast)
         self.recompute()
 

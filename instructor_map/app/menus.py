@@ -18,6 +18,7 @@ from instructor_map.app.group_actions import GroupActions
 from instructor_map.app.map_actions import MapActions
 from instructor_map.app.map_display import MapDisplay
 from instructor_map.app.mapping import Mapping
+from instructor_map.app.model_manager import Models
 from instructor_map.app.note_actions import NoteActions
 from instructor_map.core.document import LINK_KINDS
 from instructor_map.core.errors import InputError
@@ -233,14 +234,17 @@ def _radio(menu, choices, current: Callable[[], str], choose: Callable[[str], No
 
 def _model_menu(t: MenuTargets, menu) -> None:
     choice, mapping = t.mapping.choice, t.mapping
+    _action(menu, "Model &manager…", lambda: Models.of(t.window).open_manager())
+    menu.addSeparator()
     group = QActionGroup(menu)
     choices = [("Default (instructor-large, offline: bundled)", "")] + [(m, m) for m in INSTRUCTOR_MODELS]
     choices.append(("Bundled all-MiniLM-L6-v2 (offline, not instruction-tuned)", BUNDLED))
     for label, value in choices:
         act = _action(menu, label, lambda v=value: mapping.set_model(model=v))
         act.setCheckable(True)
-        act.setChecked(value == (choice.model or ""))
+        act.setData(value)
         group.addAction(act)
+    menu.aboutToShow.connect(lambda: [a.setChecked(a.data() == (mapping.choice.model or "")) for a in group.actions()])
     _action(menu, "Model folder…", lambda: _choose_folder(t))
     devices = menu.addMenu("&Device")
     device_group = QActionGroup(devices)
