@@ -14,6 +14,7 @@ BUNDLED_NAME = "all-MiniLM-L6-v2"
 DEFAULT_MODEL = "hkunlp/instructor-large"
 INSTRUCTOR_MODELS = ("hkunlp/instructor-base", "hkunlp/instructor-large", "hkunlp/instructor-xl")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+SHARD_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")  # large models, in shards
 TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.txt")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # download sizes of the INSTRUCTOR models' needed files (weights, configs, tokenizer), for lists before a download
@@ -61,7 +62,7 @@ def detect_kind(folder: Path) -> str:
         raise InputError("model folder does not exist", folder)
     if not (folder / "config.json").is_file():
         raise InputError("not a model folder: config.json is missing", folder)
-    if not any((folder / f).is_file() for f in WEIGHT_FILES):
+    if not any((folder / f).is_file() for f in (*WEIGHT_FILES, *SHARD_INDEXES)):
         raise InputError(f"model weights are missing ({' or '.join(WEIGHT_FILES)})", folder)
     if not any((folder / f).is_file() for f in TOKENIZER_FILES):
         raise InputError("tokenizer files are missing (tokenizer.json)", folder)

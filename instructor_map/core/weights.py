@@ -14,6 +14,7 @@ from instructor_map.core.bounded import not_regular
 from instructor_map.core.errors import InputError
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")  # in the order they are preferred
+SHARD_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 _NOT_RUN = "holds pickled Python code ({}), which is never run; use the model's model.safetensors instead"
 
@@ -27,13 +28,35 @@ def load_weights(path) -> dict:
 
 
 def check_weights(path) -> None:
-    """Refuse, in one line, a weights file (or the preferred one in folder `path`) that is not a regular file, is
-    damaged, or holds pickled code; the tensors themselves are not read."""
-    file = _weights_file(Path(path))
-    if file.suffix == ".safetensors":
-        _safetensors(file, header_only=True)
-    else:
-        _torch_bin(file, mmap=True)
+    """Refuse, in one line, a weights file (or the preferred one in folder `path`, or each shard a sharded model's
+    index lists) that is not a regular file, is damaged, or holds pickled code; the tensors are not read."""
+    path = Path(path)
+    for file in shards(path) or [_weights_file(path)]:
+        _check_regular(file)
+        if file.suffix == ".safetensors":
+            _safetensors(file, header_only=True)
+        else:
+            _torch_bin(file, mmap=True)
+
+
+def shards(folder: Path) -> list[Path]:
+    """The weight files a sharded model's index lists (large models, e.g. Qwen3-Embedding-4B); [] when the folder
+    holds one whole weights file or no index."""
+    import json
+
+    if not folder.is_dir() or any(os.path.lexists(folder / name) for name in WEIGHT_FILES):
+        return []
+    for index in SHARD_INDEXES:
+        if (folder / index).is_file():
+            try:
+                weight_map = json.loads((folder / index).read_text(encoding="utf-8"))["weight_map"]
+                names = sorted({str(name) for name in weight_map.values()})
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise InputError(f"{index}: cannot read the list of weight files ({exc})", folder) from None
+            if not names or any("/" in name or name.startswith(".") for name in names):
+                raise InputError(f"{index}: lists no weight files in the model's folder", folder)
+            return [folder / name for name in names]
+    return []
 
 
 def _weights_file(path: Path) -> Path:

@@ -159,3 +159,30 @@ def test_a_new_family_is_instruction_tuned_and_named_so(qwen3, e5):
         assert spec.kind == family and spec.instruction_tuned
         assert "not instruction-tuned" not in spec.display_name
     assert not resolve_model("bundled").instruction_tuned
+
+
+def test_a_model_in_shards_loads_and_embeds_as_the_whole_one(qwen3, tmp_path):
+    """Large models (Qwen3-Embedding-4B and 8B) come as several weight files with an index."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "Qwen3-Embedding-sharded"
+    shutil.copytree(qwen3, folder)
+    state = load_file(str(folder / "model.safetensors"))
+    (folder / "model.safetensors").unlink()
+    names = sorted(state)
+    halves = {"model-00001-of-00002.safetensors": names[: len(names) // 2],
+              "model-00002-of-00002.safetensors": names[len(names) // 2:]}
+    for file, keys in halves.items():
+        save_file({k: state[k].contiguous() for k in keys}, str(folder / file), metadata={"format": "pt"})
+    index = {"metadata": {}, "weight_map": {k: file for file, keys in halves.items() for k in keys}}
+    (folder / "model.safetensors.index.json").write_text(json.dumps(index))
+    whole = Encoder.load(str(qwen3)).encode(TEXTS[:3], TASK)
+    sharded = Encoder.load(str(folder)).encode(TEXTS[:3], TASK)
+    assert np.abs(np.asarray(whole) - np.asarray(sharded)).max() <= 1e-6
+    (folder / "model-00002-of-00002.safetensors").write_bytes(b"not safetensors")
+    from instructor_map.core.errors import InputError
+
+    with pytest.raises(InputError, match="model-00002-of-00002.safetensors"):
+        Encoder.load(str(folder))
