@@ -36,9 +36,10 @@ def make_window(qtbot, tmp_path, answers, tiny_checkpoint):
 
     windows = []
 
-    def make(model=None):
+    def make(model=None, as_user: bool = False):
+        """`as_user`: no model given, as a user starts the app (the settings decide); else the tiny checkpoint."""
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-        window = MainWindow(model=model or str(tiny_checkpoint), settings=settings)
+        window = MainWindow(model=None if as_user else model or str(tiny_checkpoint), settings=settings)
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)

@@ -10,7 +10,6 @@ import threading
 import pytest
 from checkpoints import build_qwen3_checkpoint
 from hub_server import TINY_ID
-from PySide6.QtCore import QSettings
 
 from instructor_map.app import first_run, model_manager
 from instructor_map.app.first_run import ANSWER, BASE
@@ -211,25 +210,9 @@ def test_a_model_chosen_while_another_loads_is_the_one_that_maps(qtbot, make_win
 
 # ---- the first start ---------------------------------------------------------------------------------------
 @pytest.fixture
-def start(qtbot, tmp_path, answers):
+def start(make_window):
     """Starts the app as a user does: no model given, settings from tmp_path (new on the first call)."""
-    from instructor_map.app.main_window import MainWindow
-
-    windows = []
-
-    def make():
-        window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-        window.worker.stop()
-        window.deleteLater()
-    qtbot.wait(10)
+    return lambda: make_window(as_user=True)
 
 
 def test_a_first_start_asks_once_and_maps_with_the_offline_model_until_the_choice_is_in(
