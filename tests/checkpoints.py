@@ -54,7 +54,7 @@ def _save(state: dict, folder: Path, weights: str) -> None:
 
 
 def build_instructor_checkpoint(folder, weights: str = "safetensors", seed: int = 0, max_seq_length: int = 512,
-                                corpus: list[str] = (), **shape) -> Path:
+                                corpus: list[str] = (), feed_forward_proj: str = "relu", **shape) -> Path:
     """A random T5 encoder + Dense in the hkunlp/instructor-* layout. `weights`: safetensors or bin.
 
     `corpus` adds texts to the tokenizer's training, so that benchmark notes get realistic token counts."""
@@ -70,7 +70,7 @@ def build_instructor_checkpoint(folder, weights: str = "safetensors", seed: int 
     torch.manual_seed(seed)
     config = T5Config(vocab_size=max(len(vocab), 32) if shape["vocab_size"] <= 400 else shape["vocab_size"],
                       d_model=shape["d_model"], d_kv=shape["d_kv"], d_ff=shape["d_ff"],
-                      num_layers=shape["num_layers"], num_heads=shape["num_heads"], feed_forward_proj="relu",
+                      num_layers=shape["num_layers"], num_heads=shape["num_heads"], feed_forward_proj=feed_forward_proj,
                       is_encoder_decoder=False, use_cache=False, pad_token_id=0, eos_token_id=1,
                       architectures=["T5EncoderModel"])
     model = T5EncoderModel(config)
@@ -229,4 +229,53 @@ def build_e5_instruct_checkpoint(folder, seed: int = 0, max_seq_length: int = 51
     config.save_pretrained(folder)
     _save(dict(model.state_dict()), folder, "safetensors")
     _sentence_files(folder, hidden, "mean_tokens", {"query": E5_PROMPT}, max_seq_length)
+    return folder
+
+
+# ---- a plain BERT sentence model, in the sentence-transformers/all-MiniLM-L6-v2 layout -----------------------------
+def _wordpiece_tokenizer(folder: Path, vocab_size: int) -> int:
+    """A WordPiece tokenizer trained as BERT's are (lower-cased, accents kept, [CLS] $A [SEP])."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(CORPUS + ["Café über Straße ☕ 12345 tab\tnew\nline 日本語"] * 5,
+                            trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials,
+                                                      show_progress=False))
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    tok.enable_truncation(128)  # as the hub's all-MiniLM-L6-v2 ships it: the model's own limit wins
+    tok.save(str(folder / "tokenizer.json"))
+    names = dict(zip(("pad_token", "unk_token", "cls_token", "sep_token", "mask_token"), specials))
+    (folder / "tokenizer_config.json").write_text(json.dumps(
+        {"tokenizer_class": "BertTokenizer", "do_lower_case": True, "model_max_length": 512, **names}))
+    (folder / "special_tokens_map.json").write_text(json.dumps(names))
+    return tok.get_vocab_size()
+
+
+def build_bert_checkpoint(folder, seed: int = 0, hidden: int = 64, layers: int = 2, hidden_act: str = "gelu",
+                          old_names: bool = False, **config) -> Path:
+    """A random BERT encoder with mean pooling. `old_names`: the weights carry the "bert." prefix and the
+    gamma/beta layer-norm names of older files."""
+    from transformers import BertConfig, BertModel
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = _wordpiece_tokenizer(folder, 600)
+    torch.manual_seed(seed)
+    bert = BertConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=4 * hidden, num_hidden_layers=layers,
+                      num_attention_heads=4, max_position_embeddings=512, hidden_act=hidden_act,
+                      architectures=["BertModel"], **config)
+    model = BertModel(bert, add_pooling_layer=True)
+    bert.save_pretrained(folder)
+    state = dict(model.state_dict())
+    if old_names:
+        state = {"bert." + k.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"):
+                 v for k, v in state.items()}
+    _save(state, folder, "bin" if old_names else "safetensors")
+    _sentence_files(folder, hidden, "mean_tokens", {}, 256)
     return folder

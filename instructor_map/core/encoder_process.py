@@ -54,7 +54,8 @@ def _serve(conn, *args) -> None:
         _answer(conn, *args)
 
 
-def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None, setup: Callable | None) -> None:
+def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None, setup: Callable | None,
+            batch_size: int | None = None) -> None:
     if hasattr(os, "nice"):
         os.nice(5)  # the window comes first when both want a core
     try:
@@ -64,7 +65,7 @@ def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None
         from instructor_map.core.encoders import Encoder
         from instructor_map.core.models import resolve_model
 
-        encoder = Encoder(resolve_model(name), device=device, fast=fast)
+        encoder = Encoder(resolve_model(name), device=device, fast=fast, batch_size=batch_size)
         if threads and encoder.device == "cpu":
             torch.set_num_threads(threads)
             threadpool_limits(threads)
@@ -152,17 +153,26 @@ class EncoderProcess:
 
     def __init__(self, name: str | None = None, device: str = "auto", fast: bool = False, *,
                  threads: int | None = None, stopping: Callable[[], bool] | None = None,
-                 setup: Callable | None = None):
+                 setup: Callable | None = None, batch_size: int | None = None, wait: bool = True):
         """`threads`: CPU threads for the model; `stopping()` true abandons the loading (InputError);
-        `setup(encoder)` runs in the child after loading (tests use it to slow or break the model)."""
+        `setup(encoder)` runs in the child after loading (tests use it to slow or break the model). `wait=False`
+        returns at once, while the model loads: call `ready()` before using it."""
         ctx = _context()
         self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(child, name, device, fast, threads, setup),
+        self._process = ctx.Process(target=_serve, args=(child, name, device, fast, threads, setup, batch_size),
                                     name="instructor-map model", daemon=True)
         self._process.start()
         child.close()
         self._number = 0
         self.truncated = 0
+        self._loaded = False
+        if wait:
+            self.ready(stopping)
+
+    def ready(self, stopping: Callable[[], bool] | None = None) -> EncoderProcess:
+        """Wait until the model has loaded (at once when it has); a model that cannot load raises its error."""
+        if self._loaded:
+            return self
         while stopping is not None and not self._conn.poll(POLL_S):
             if stopping():
                 self.close()
@@ -172,6 +182,8 @@ class EncoderProcess:
             self.close()
             _raise(*reply[1:])
         self.__dict__.update(reply[1])
+        self._loaded = True
+        return self
 
     @property
     def alive(self) -> bool:

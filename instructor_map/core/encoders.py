@@ -22,10 +22,12 @@ import torch
 from safetensors import SafetensorError
 from torch import nn
 
+from instructor_map.core.backbones import load_backbone, native_backbone
 from instructor_map.core.errors import InputError
 from instructor_map.core.families import detect_family
 from instructor_map.core.models import ModelSpec, pick_device, resolve_model
-from instructor_map.core.weights import check_weights, load_weights
+from instructor_map.core.tokenizer_file import open_tokenizer
+from instructor_map.core.weights import check_weights, load_weights, shards
 
 # Activations a 2_Dense/config.json may name; anything else is refused rather than imported.
 _ACTIVATIONS = {
@@ -82,13 +84,13 @@ def _modules(folder: Path) -> dict[str, Path]:
 class Encoder:
     """Loaded once, reused for every call. `encode` reports progress and can be cancelled between batches."""
 
-    def __init__(self, spec: ModelSpec, device: str | None = "auto", fast: bool = False, batch_size: int | None = None):
-        from transformers import AutoModel, AutoTokenizer, T5EncoderModel
-        from transformers.utils import logging as hf_logging
+    tokenizer: Any  # a TokenizerFile, or transformers' tokenizer
+    backbone: Any  # a native BertEncoder or T5Encoder, or transformers' model
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-
+    def __init__(self, spec: ModelSpec, device: str | None = "auto", fast: bool = False, batch_size: int | None = None,
+                 runtime: str = "auto"):
+        """`runtime`: "auto" runs BERT and T5 encoders on the CPU without transformers (core/backbones.py), and
+        everything else with transformers; "transformers" always uses transformers."""
         self.spec, self.model_id, self.kind = spec, spec.model_id, spec.kind
         self.family = detect_family(spec.path)
         self.device = pick_device(device)
@@ -98,15 +100,13 @@ class Encoder:
         folder = spec.path
         modules = _modules(folder)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
             check_weights(folder)  # before the model is built: a bad file is one line, not a traceback
-            t5 = self.family.name == "instructor"
-            backbone_cls = T5EncoderModel if t5 else AutoModel
-            t5_on_cuda = self.device == "cuda" and t5
-            attention: dict[str, Any] = {"attn_implementation": GPU_ATTENTION} if t5_on_cuda else {}
-            self.backbone = backbone_cls.from_pretrained(str(folder), dtype=self.dtype, **attention).eval()
+            native = self._load_native(folder) if runtime == "auto" and self.device == "cpu" else False
+            if not native:
+                self._load_transformers(folder)
         except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
             raise InputError(f"cannot load the model: {str(exc).splitlines()[0]}", folder) from None
+        self.runtime = "native" if native else "transformers"
         self.tokenizer.padding_side = self.family.padding_side  # right: instruction tokens come first in every row
         self.dense = _load_dense(modules["Dense"]).eval() if "Dense" in modules else None
         pooling = {}
@@ -129,6 +129,33 @@ class Encoder:
         self.dim = _out_features(self.dense) if self.dense is not None else int(hidden)
         self.batch_size = batch_size or (64 if self.device == "cuda" else 16)
         self.truncated = 0  # how many notes the last encode() had to cut to max_seq_length
+
+    def _load_native(self, folder: Path) -> bool:
+        """The model as a plain-torch BERT or T5 encoder with its tokenizer.json; False when it is neither, or its
+        tokenizer or weights need transformers (a sharded model, a tokenizer of another kind)."""
+        backbone = native_backbone(folder) if not shards(folder) else None
+        tokenizer = open_tokenizer(folder) if backbone is not None else None
+        if backbone is None or tokenizer is None:
+            return False
+        missing = load_backbone(backbone, _load_state(folder))
+        if missing:
+            raise ValueError(f"the weights file lacks {missing[0]}" + (f" and {len(missing) - 1} more"
+                                                                      if len(missing) > 1 else ""))
+        self.tokenizer, self.backbone = tokenizer, backbone.eval()
+        return True
+
+    def _load_transformers(self, folder: Path) -> None:
+        from transformers import AutoModel, AutoTokenizer, T5EncoderModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        t5 = self.family.name == "instructor"
+        backbone_cls = T5EncoderModel if t5 else AutoModel
+        t5_on_cuda = self.device == "cuda" and t5
+        attention: dict[str, Any] = {"attn_implementation": GPU_ATTENTION} if t5_on_cuda else {}
+        self.backbone = backbone_cls.from_pretrained(str(folder), dtype=self.dtype, **attention).eval()
 
     def _max_seq_length(self, folder: Path) -> int:
         """sentence_bert_config.json's max_seq_length, else the tokenizer's and the model's limit, as
@@ -284,14 +311,29 @@ class Encoder:
             self.batch_size = max(1, half)
             return np.concatenate([self._run(inputs[:half], n_instr), self._run(inputs[half:], n_instr)])
 
+    def _pad(self, inputs: list[list[int]]) -> dict[str, torch.Tensor]:
+        """Rows of ids padded to the longest (on CUDA, to a multiple of GPU_PAD_MULTIPLE) on the family's side."""
+        width = max(len(row) for row in inputs)
+        if self.device == "cuda":
+            width = -(-width // GPU_PAD_MULTIPLE) * GPU_PAD_MULTIPLE
+        ids = torch.full((len(inputs), width), int(self.tokenizer.pad_token_id or 0), dtype=torch.long)
+        mask = torch.zeros((len(inputs), width), dtype=torch.long)
+        left = self.tokenizer.padding_side == "left"
+        for i, row in enumerate(inputs):
+            span = slice(width - len(row), width) if left else slice(0, len(row))
+            ids[i, span] = torch.tensor(row, dtype=torch.long)
+            mask[i, span] = 1
+        return {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+
     @torch.inference_mode()
     def _forward(self, inputs: list[list[int]], n_instr: int) -> np.ndarray:
-        multiple = GPU_PAD_MULTIPLE if self.device == "cuda" else None
-        enc = self.tokenizer.pad({"input_ids": inputs}, padding=True, pad_to_multiple_of=multiple,
-                                 return_tensors="pt").to(self.device)
-        extra = {"use_cache": False} if self.family.pooling == "last" else {}  # a decoder keeps no cache
-        tokens = self.backbone(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
-                               **extra).last_hidden_state
+        enc = self._pad(inputs)
+        if self.runtime == "native":
+            tokens = self.backbone(enc["input_ids"], enc["attention_mask"])
+        else:
+            extra = {"use_cache": False} if self.family.pooling == "last" else {}  # a decoder keeps no cache
+            tokens = self.backbone(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                                   **extra).last_hidden_state
         if self.family.pooling == "last":  # the last real token, whichever side the padding is on
             positions = torch.arange(tokens.shape[1], device=tokens.device)
             last = (enc["attention_mask"] * positions).argmax(1)
