@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                "output .npy file")
     m = sub.add_parser("map", help="build a project: notes, embeddings, PCA layout and clusters")
     model_args(m, "output .imap project")
+    m.set_defaults(instruction=None)  # None: no task given, so a canvas keeps its arrangement (see cmd_map)
     m.add_argument("--dims", type=int, choices=(2, 3), default=2, help="which view the summary reports")
     m.add_argument("--clusters", default="auto", help="auto, a number, or none")
     e = sub.add_parser("export", help="export a project to csv, json, canvas or graphml, or draw it as png or svg")
@@ -164,11 +165,14 @@ def cmd_map(args) -> None:
     encoder = _encoder(args)
     session = Session()
     session.doc.cluster_count = k  # remembered in the project, for the app's Map > Clusters
-    session.set_instruction(args.instruction)
+    instruction = DEFAULT_INSTRUCTION if args.instruction is None else args.instruction
+    session.set_instruction(instruction)  # what the notes are embedded for
     session.import_notes(result.notes, result.links, result.places, result.groups)
+    if args.instruction is not None:  # a task given is applied: a canvas's arrangement gives way to its map
+        session.set_instruction(instruction)
     memo = QueryMemo()
     outcome = session.run_map(encoder, k, QuietState(_progress),
-                              lambda poles: memo.vectors(encoder, args.instruction, poles))
+                              lambda poles: memo.vectors(encoder, instruction, poles))
     _warn_truncated(encoder)
     assert outcome is not None  # a QuietState never interrupts
     doc = session.doc

@@ -128,7 +128,15 @@ class EditNote(Command):
 
 
 class AddNotes(Command):
-    """Add notes, with the links, places and groups they came with (an import, a paste, a new note)."""
+    """Add notes, with the links, places and groups they came with (an import, a paste, a new note).
+
+    Places (a JSON Canvas's arrangement) become the notes' computed places, not pins, and mark the document as
+    arranged by the import: maps computed before a task is applied leave them where they are (ApplyMap), and
+    applying a task (SetInstruction) lets the map follow it. They are taken only while the map has no computed
+    places of its own (an empty map, or one still arranged by an import): imported into a map that follows a
+    task, the notes take their computed places like any other notes, since a file's pixels and the map's units
+    have nothing in common.
+    """
 
     changes = Aspect.NOTES | Aspect.LINKS | Aspect.PLACES | Aspect.GROUPS
     remaps = True
@@ -138,17 +146,22 @@ class AddNotes(Command):
         self.notes, self.links, self.groups = list(notes), list(links), list(groups)
         self.places = places or {}  # dims -> {note id: position}, e.g. from a JSON Canvas
         self.added_groups: list[str] = []
+        self.arranged_before = False
         self.label = "Add note" if len(self.notes) == 1 else f"Import {_plural(len(self.notes), 'note')}"
 
     def do(self, doc):
+        self.arranged_before = doc.imported_arrangement
+        arranged = any(self.places.values()) and (doc.imported_arrangement or not _placed(doc))
         self.added_groups = [g.id for g in self.groups if g.id not in doc.groups]
         doc.groups.update((g.id, g) for g in self.groups if g.id in self.added_groups)
         for note in self.notes:
             doc.insert_note(note)
         for link in self.links:
             doc.add_link(link)
-        for dims, places in self.places.items():
-            doc.placements[dims].pins.update(places)
+        if arranged:
+            for dims, places in self.places.items():
+                doc.placements[dims].positions.update(places)
+            doc.imported_arrangement = True
 
     def undo(self, doc):
         for link in self.links:
@@ -157,6 +170,13 @@ class AddNotes(Command):
             doc.remove_note(note.id)
         for group_id in self.added_groups:
             doc.groups.pop(group_id, None)
+        doc.imported_arrangement = self.arranged_before
+
+
+def _placed(doc: MapDocument) -> bool:
+    """Some note of the document has a place on the 2D map."""
+    view = doc.placements[2]
+    return any(k in view.positions or k in view.pins for k in doc.notes)
 
 
 class DeleteNotes(Command):

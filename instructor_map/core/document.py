@@ -99,6 +99,8 @@ class MapDocument:
     model: str = ""  # what --model resolved to, e.g. "hkunlp/instructor-large" or "bundled"
     model_kind: str = ""  # the model's family: "instructor", "qwen3", "e5-instruct" or "sentence"
     placements: dict[int, Placement] = field(default_factory=lambda: {d: Placement(d) for d in VIEW_DIMS})
+    # the 2D places are a file's own arrangement (a JSON Canvas), held until a task is applied (see AddNotes)
+    imported_arrangement: bool = False
     clusters: dict[str, int] = field(default_factory=dict)  # note id -> cluster number
     cluster_labels: dict[int, str] = field(default_factory=dict)
     cluster_renamed: set[int] = field(default_factory=set)  # labels the user typed, kept on re-clustering

@@ -40,7 +40,10 @@ class ApplyMap(Command):
     """A computed map: the places of the notes embedded so far, a whole new layout, then its clusters.
 
     Later results of the same computation extend this command (`extend`), so the whole of one computation is
-    one amendment, undone at once."""
+    one amendment, undone at once. While the document is arranged by an import (a JSON Canvas, no task applied
+    yet), the notes that had a 2D place before the computation keep it: the map still embeds, clusters, lays
+    out the 3D view and places the notes that had no place (aligned to the arrangement), but the arrangement
+    stays until a task is applied."""
 
     label = "Map"
 
@@ -73,6 +76,9 @@ class ApplyMap(Command):
 
     def _apply(self, doc: MapDocument) -> None:
         self.result.apply(doc)
+        if doc.imported_arrangement and self.before is not None:
+            held = self.before.placements[2].positions
+            doc.placements[2].positions.update((k, v) for k, v in held.items() if k in doc.notes)
         if self.model:
             doc.model, doc.model_kind = self.model
         self.after = MapState(doc)
@@ -83,28 +89,31 @@ class ApplyMap(Command):
 
 
 class SetArrangement(Command):
-    """Swap the 2D map's computed places and basis, e.g. for the argument layout or named axes; pins still win."""
+    """Swap the 2D map's computed places and basis, e.g. for the argument layout or named axes; pins still win.
+    Like a task, another arrangement chosen replaces the one an import brought."""
 
     changes = Aspect.PLACES
 
     def __init__(self, dims: int, positions: dict[str, Sequence[float]], basis: dict | None, label: str):
         self.dims, self.basis, self.label = dims, basis, label
         self.positions = {k: tuple(float(x) for x in v) for k, v in positions.items()}
-        self.before: tuple[dict, dict | None] = ({}, None)
+        self.before: tuple[dict, dict | None, bool] = ({}, None, False)
 
     def do(self, doc):
         placement = doc.placements[self.dims]
-        self.before = (placement.positions, placement.basis)
+        self.before = (placement.positions, placement.basis, doc.imported_arrangement)
         placement.positions = {k: v for k, v in self.positions.items() if k in doc.notes}
         placement.basis = self.basis
+        doc.imported_arrangement = doc.imported_arrangement and self.dims != 2
 
     def undo(self, doc):
         placement = doc.placements[self.dims]
-        placement.positions, placement.basis = self.before
+        placement.positions, placement.basis, doc.imported_arrangement = self.before
 
 
 class SetInstruction(Command):
-    """Change the task. Its new map arrives later, as an amendment (ApplyMap)."""
+    """Apply a task. Its new map arrives later, as an amendment (ApplyMap); an arrangement an import brought gives
+    way to it (undoing the task brings the arrangement back)."""
 
     changes = Aspect.TASK
     remaps = True
@@ -113,10 +122,12 @@ class SetInstruction(Command):
     def __init__(self, instruction: str):
         self.instruction = instruction
         self.old_instruction = ""
+        self.was_arranged = False
 
     def do(self, doc):
-        self.old_instruction = doc.instruction
+        self.old_instruction, self.was_arranged = doc.instruction, doc.imported_arrangement
         doc.set_instruction(self.instruction)  # the history keeps every task tried, for comparisons
+        doc.imported_arrangement = False
 
     def undo(self, doc):
-        doc.instruction = self.old_instruction
+        doc.instruction, doc.imported_arrangement = self.old_instruction, self.was_arranged

@@ -93,8 +93,10 @@ class Session:
         return self.push(AddNotes(notes, links, places, groups))  # type: ignore[return-value]
 
     def set_instruction(self, text: str) -> bool:
-        """Change the task. True when the map should follow (the task is new, or its map unfinished)."""
-        if text == self.doc.instruction and (self.map_complete or not self.doc.notes):
+        """Apply a task. True when the map should follow (the task is new, its map unfinished, or the notes are
+        still where an import arranged them)."""
+        held = self.doc.imported_arrangement and bool(self.doc.notes)
+        if text == self.doc.instruction and not held and (self.map_complete or not self.doc.notes):
             return False
         if not self.doc.notes:  # nothing to map yet: remembered for the first import, not an edit to undo
             command = SetInstruction(text)

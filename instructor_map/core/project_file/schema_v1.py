@@ -18,6 +18,7 @@ from instructor_map.core.project_file.fields import (
     count,
     get,
     is_a,
+    kind_of,
     number,
     records,
     unique_ids,
@@ -66,6 +67,8 @@ def payload(doc: MapDocument) -> tuple[dict, list[tuple[str, np.ndarray]]]:
                            "basis": v.basis} for d, v in doc.placements.items()},
         "embeddings": index,
     }
+    if doc.imported_arrangement:  # optional: read as false when missing, and ignored by readers from before it
+        data["imported_arrangement"] = True
     return data, arrays
 
 
@@ -102,7 +105,16 @@ def build_document(data: dict, warn: Warn) -> MapDocument:
     views = get(data, "views", dict, "", {})
     for dims in VIEW_DIMS:
         doc.placements[dims] = _read_view(get(views, str(dims), dict, "'views'", {}), dims, doc, warn)
+    doc.imported_arrangement = _flag(data, "imported_arrangement")
     return doc
+
+
+def _flag(data: dict, key: str) -> bool:
+    """A true/false field; false when missing or null."""
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise BadProject(f"project.json: {key!r} should be true or false, not {kind_of(value)}")
+    return bool(value)
 
 
 def embedding_index(entries, members: set[str]) -> list[dict]:
