@@ -166,6 +166,23 @@ def test_commas_inside_notes_do_not_count_as_values(tmp_path, monkeypatch):
     one_line_error(lambda: import_file(path), "too many JSON values (61; at most 50")
 
 
+@pytest.mark.parametrize("name", ["notes", "notes.dat"])
+def test_json_found_without_a_suffix_is_measured_before_it_is_parsed(tmp_path, monkeypatch, name):
+    """The same bound as a .json file, whether read from a file with no known suffix or pasted."""
+    monkeypatch.setattr(json_notes, "MAX_JSON_VALUES", 50)
+    path = tmp_path / name
+    path.write_text(json.dumps([{"text": str(i)} for i in range(20)]))
+    with monkeypatch.context() as patched:
+        patched.setattr(json_notes.json, "loads", None)  # never reached
+        one_line_error(lambda: import_file(path), name, "too many JSON values (61; at most 50")
+        one_line_error(lambda: import_text(path.read_text()), "pasted text", "too many JSON values (61; at most 50")
+    path.write_text(json.dumps([{"text": str(i)} for i in range(10)]))  # 31 values: read
+    assert len(import_file(path).notes) == 10 and len(import_text(path.read_text()).notes) == 10
+    lines = "\n".join(json.dumps({"text": f"note {i}", "k": i}) for i in range(30))  # too many as a whole
+    path.write_text(lines)
+    assert len(import_file(path).notes) == 30 and len(import_text(lines).notes) == 30  # JSON Lines: each line
+
+
 def test_more_notes_than_one_import_takes_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(parsed, "MAX_NOTES", 100)
     path = tmp_path / "notes.jsonl"

@@ -6,7 +6,7 @@ import json
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers.canvas import is_canvas
 from instructor_map.core.importers.delimited import guess_delimiter, parse_csv
-from instructor_map.core.importers.json_notes import from_json, load_json, parse_jsonl
+from instructor_map.core.importers.json_notes import check_json_size, from_json, load_json, parse_jsonl
 from instructor_map.core.importers.markdown import parse_lines, parse_markdown
 from instructor_map.core.importers.parsed import Parsed
 
@@ -47,18 +47,29 @@ def _line_ends(text: str) -> str:
 
 
 def _parse_auto(text: str, source: str) -> Parsed:
-    """JSON, JSON Lines or a canvas when it parses as one; CSV/TSV with a "text" header; else text blocks."""
+    """JSON, JSON Lines or a canvas when it parses as one; CSV/TSV with a "text" header; else text blocks.
+
+    JSON is measured before it is parsed, as with a .json file; JSON too large to parse as a whole may still be
+    JSON Lines (read a line at a time), and is refused as too large when it is not."""
     start = text.lstrip()[:1]
     if start in ("[", "{"):
+        too_large = None
         try:
-            return from_json(json.loads(text), source, None)
-        except (ValueError, RecursionError, InputError):
-            pass
+            check_json_size(text, source)
+        except InputError as exc:
+            too_large = exc
+        if too_large is None:
+            try:
+                return from_json(json.loads(text), source, None)
+            except (ValueError, RecursionError, InputError):
+                pass
         if start == "{":
             try:
                 return parse_jsonl(text, source, None)
             except InputError:
                 pass
+        if too_large is not None:
+            raise too_large
     header, _, rest = text.strip().partition("\n")
     for sep in ("\t", ",", ";"):  # a header row with a "text" column
         if rest and any(cell.strip().strip('"').lower() == "text" for cell in header.split(sep)):

@@ -27,10 +27,15 @@ from instructor_map.core.importers.parsed import (
 MAX_JSON_VALUES = 8_000_000  # values (objects, lists, strings, numbers, keys) parsed from one file: seconds at most
 
 
-def load_json(text: str, source: str, where: str = ""):
+def check_json_size(text: str, source: str) -> None:
+    """Refuse JSON that would make more than MAX_JSON_VALUES values, before it is parsed."""
     values = json_values(text, MAX_JSON_VALUES)
     if values > MAX_JSON_VALUES:
         raise InputError(f"holds too many JSON values ({values:,}; at most {MAX_JSON_VALUES:,} are read)", source)
+
+
+def load_json(text: str, source: str, where: str = ""):
+    check_json_size(text, source)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
