@@ -156,7 +156,10 @@ def _note_node(doc: MapDocument, dims: int, note: Note, original: dict | None, a
 
 def _size(node: dict, key: str, default: int) -> float:
     value = node.get(key)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    try:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    except OverflowError:  # an integer too large for a float
+        ok = False
     return value if ok else default  # type: ignore[return-value]  # an int stays an int in the file
 
 

@@ -11,7 +11,6 @@ import json
 import random
 import tracemalloc
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,22 +19,23 @@ from fuzzing import (
     EXAMPLE_LIMIT_S,
     FUZZ,
     TREE_MUTATION,
+    check_import,
     dump,
     mutate_bytes,
     mutate_tree,
     one_line,
     report,
     scratch_fixture,  # noqa: F401  (the fixture "scratch")
+    try_import,
 )
 from hypothesis import given
 from hypothesis import strategies as st
 from limits import time_limit
 
-from instructor_map.core.commands import AddNotes
-from instructor_map.core.document import LINK_KINDS, MapDocument, Note
+from instructor_map.core.document import MapDocument, Note
 from instructor_map.core.errors import InputError
 from instructor_map.core.importers import FORMATS, import_file, import_text
-from instructor_map.core.project_file import MAX_COORD, load_project, save_project
+from instructor_map.core.project_file import load_project, save_project
 
 MB = 2**20
 
@@ -60,42 +60,6 @@ SEEDS = {
                   {"id": "e2", "fromNode": "b", "toNode": "gone"}]}),
 }
 JSON_SUFFIXES = (".json", ".jsonl", ".canvas")
-
-
-# ---- what a good outcome looks like ------------------------------------------------------------------------
-def check_import(result) -> None:
-    """An import result that fits a document: unique ids, clean texts, links and places of its own notes."""
-    ids = [n.id for n in result.notes] + [ln.id for ln in result.links] + [g.id for g in result.groups]
-    assert result.notes and all(ids) and len(set(ids)) == len(ids)
-    notes, groups = {n.id for n in result.notes}, {g.id for g in result.groups}
-    for note in result.notes:
-        assert note.text and note.text == note.text.strip()
-        assert note.group in groups or note.group == ""
-        strings = [note.id, note.text, note.title, note.color, *note.metadata, *note.metadata.values()]
-        for text in strings:
-            text.encode("utf-8")  # no lone surrogates: every exporter writes UTF-8
-    for link in result.links:
-        assert {link.source, link.target} <= notes and link.kind in LINK_KINDS
-        link.label.encode("utf-8")
-    for dims, places in result.places.items():
-        assert set(places) <= notes
-        assert all(len(p) == dims and all(abs(v) <= MAX_COORD for v in p) for p in places.values())
-    if len(result.notes) <= 1000:  # large imports into a document are timed in test_reliability_text.py
-        doc = MapDocument()
-        doc.groups.update({g.id: g for g in result.groups})
-        AddNotes(result.notes, result.links, result.places).do(doc)
-
-
-def try_import(path: Path, outcomes: Counter) -> None:
-    with time_limit(EXAMPLE_LIMIT_S, f"importing {path.name}"):
-        try:
-            result = import_file(path)
-        except InputError as exc:
-            one_line(exc, str(path))
-            outcomes["refused"] += 1
-            return
-    check_import(result)
-    outcomes["imported"] += 1
 
 
 # ---- importers ----------------------------------------------------------------------------------------------

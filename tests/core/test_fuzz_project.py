@@ -52,6 +52,7 @@ def small_project() -> MapDocument:
     doc.placements[2].basis = {"mean": [0.0, 0.5], "components": [[1.0, 0.0], [0.0, 1.0]], "scale": 2.0,
                           "offset": [0.0, 0.0], "explained_variance_ratio": [0.6, 0.3]}
     doc.embeddings.put(doc.model, doc.instruction, doc.texts(), np.random.default_rng(3).standard_normal((5, 8)))
+    doc.imported_arrangement = True  # arranged as a canvas had it, no task applied yet
     return doc
 
 
@@ -62,6 +63,7 @@ def usable(doc: MapDocument, folder: Path) -> None:
     again = load_project(path)
     assert list(again.notes) == list(doc.notes) and again.notes == doc.notes
     assert again.links == doc.links and again.groups == doc.groups and again.instruction == doc.instruction
+    assert again.imported_arrangement == doc.imported_arrangement
     assert all(again.placements[d].pins == doc.placements[d].pins for d in (2, 3))
     for fmt in EXPORT_FORMATS:
         export(doc, folder / f"out.{fmt}")
