@@ -122,6 +122,23 @@ def _encoder(args):
     return Encoder(spec, device=args.device, fast=args.fast, batch_size=args.batch_size)
 
 
+def _model_process(args):
+    """The model, loading in its own process (forked before torch is imported) while this one reads the notes and
+    loads the libraries the map computes with; `ready()` waits for it. The clusters are found here: each process
+    keeps one library's thread pool (torch there, scikit-learn's and numpy's here), so neither waits on the other's
+    spinning threads."""
+    from instructor_map.core.encoder_process import EncoderProcess
+    from instructor_map.core.models import resolve_model
+
+    if args.batch_size is not None and args.batch_size < 1:
+        raise InputError("--batch-size must be at least 1")
+    spec = resolve_model(args.model, progress=_download_progress)  # a download shows its bar here
+    if spec.message:
+        _say(spec.message)
+    return EncoderProcess(spec.model_id, device=args.device, fast=args.fast, batch_size=args.batch_size,
+                          wait=False, fork=True, work_here=True)
+
+
 def _warn_truncated(encoder) -> None:
     if encoder.truncated:
         _say(f"warning: {encoder.truncated} note(s) longer than {encoder.max_seq_length} tokens were truncated")
@@ -154,15 +171,24 @@ def _clusters_arg(value: str):
 
 
 def cmd_map(args) -> None:
+    _check_output(args)
+    k = _clusters_arg(args.clusters)
+    encoder = _model_process(args)
+    try:
+        _map(args, k, encoder)
+    finally:
+        encoder.close()
+
+
+def _map(args, k, encoder) -> None:
     from instructor_map.core.cache import QueryMemo
-    from instructor_map.core.pipeline import QuietState
+    from instructor_map.core.pipeline import QuietState, warm_imports
     from instructor_map.core.project_file import save_project
     from instructor_map.core.session import Session
 
-    _check_output(args)
-    k = _clusters_arg(args.clusters)
     result = _import(args)
-    encoder = _encoder(args)
+    warm_imports()  # while the model loads
+    encoder.ready()
     session = Session()
     session.doc.cluster_count = k  # remembered in the project, for the app's Map > Clusters
     instruction = DEFAULT_INSTRUCTION if args.instruction is None else args.instruction

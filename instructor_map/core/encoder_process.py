@@ -31,8 +31,16 @@ class ProcessStopped(InputError):
     """The child ended without a word: killed, crashed, or it could not start here at all."""
 
 
-def _context():
-    """forkserver where there is one (children fork from a server that has torch imported), else spawn."""
+def _context(fork: bool = False):
+    """forkserver where there is one (children fork from a server that has torch imported), else spawn. `fork`:
+    a plain fork where there is one, for a process that has imported nothing heavy yet and runs one thread (the
+    command line), so the child starts loading at once."""
+    import threading
+
+    frozen = getattr(sys, "frozen", False)
+    clean = "torch" not in sys.modules and threading.active_count() == 1  # a fork copies no running thread pools
+    if fork and clean and "fork" in mp.get_all_start_methods() and not frozen:
+        return mp.get_context("fork")
     if "forkserver" in mp.get_all_start_methods() and not getattr(sys, "frozen", False):
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["instructor_map.core.encoders"])
@@ -49,14 +57,18 @@ def _error(exc: BaseException) -> tuple[str, str, str]:
 
 
 def _serve(conn, *args) -> None:
-    """The child: load, then answer requests until told to quit or the parent goes away."""
+    """The child: load, then answer requests until told to quit or the parent goes away. Ctrl+C is the parent's to
+    handle: it stops the child."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(EOFError, ConnectionError):  # the parent has gone: nobody is left to answer
         _answer(conn, *args)
 
 
 def _answer(conn, name: str | None, device: str, fast: bool, threads: int | None, setup: Callable | None,
-            batch_size: int | None = None) -> None:
-    if hasattr(os, "nice"):
+            batch_size: int | None = None, polite: bool = True) -> None:
+    if polite and hasattr(os, "nice"):
         os.nice(5)  # the window comes first when both want a core
     try:
         import torch
@@ -153,19 +165,23 @@ class EncoderProcess:
 
     def __init__(self, name: str | None = None, device: str = "auto", fast: bool = False, *,
                  threads: int | None = None, stopping: Callable[[], bool] | None = None,
-                 setup: Callable | None = None, batch_size: int | None = None, wait: bool = True):
+                 setup: Callable | None = None, batch_size: int | None = None, wait: bool = True,
+                 fork: bool = False, work_here: bool = False):
         """`threads`: CPU threads for the model; `stopping()` true abandons the loading (InputError);
         `setup(encoder)` runs in the child after loading (tests use it to slow or break the model). `wait=False`
-        returns at once, while the model loads: call `ready()` before using it."""
-        ctx = _context()
+        returns at once, while the model loads: call `ready()` before using it. `fork`: start the child by a plain
+        fork, at its full priority (the command line, which has no window to keep responsive). `work_here`: `call`
+        runs its function in this process, which then keeps its libraries' thread pools apart from the model's."""
+        ctx = _context(fork)
         self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(child, name, device, fast, threads, setup, batch_size),
-                                    name="instructor-map model", daemon=True)
+        args = (child, name, device, fast, threads, setup, batch_size, not fork)
+        self._process = ctx.Process(target=_serve, args=args, name="instructor-map model", daemon=True)
         self._process.start()
         child.close()
         self._number = 0
         self.truncated = 0
         self._loaded = False
+        self._work_here = work_here
         if wait:
             self.ready(stopping)
 
@@ -251,7 +267,10 @@ class EncoderProcess:
 
     def call(self, fn: Callable, *args):
         """fn(*args) in the child, for CPU work that would otherwise hold this process's GIL (layouts,
-        clusters); `fn` is a module-level function and the arguments are pickled there and back."""
+        clusters); `fn` is a module-level function and the arguments are pickled there and back. With
+        `work_here`, fn runs in this process, with this object as its encoder."""
+        if self._work_here:
+            return fn(*args, encoder=self) if getattr(fn, "uses_encoder", False) else fn(*args)
         self._number += 1
         number = self._number
         try:

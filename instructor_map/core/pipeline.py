@@ -208,3 +208,12 @@ _PHRASES = QueryMemo()  # candidate cluster names embedded in this process: the 
 def find_layouts(request: MapRequest, vectors: np.ndarray) -> dict[int, Layout]:
     """The 2D and 3D layouts, aligned to the request's previous places and pins."""
     return pca_layouts(vectors, request.ids, VIEW_DIMS, request.previous, request.pins)
+
+
+def warm_imports() -> None:
+    """Import the libraries a map computes with (scipy, scikit-learn; they load on first use) now, while waiting
+    for something else anyway, such as the model loading in its own process."""
+    import scipy.linalg  # noqa: F401
+    import scipy.optimize  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+    import sklearn.metrics  # noqa: F401

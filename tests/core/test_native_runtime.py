@@ -108,11 +108,12 @@ def test_a_weight_of_the_wrong_shape_is_one_line(tmp_path):
 
 
 def test_a_command_line_map_never_imports_transformers(tmp_path):
+    """Nor torch, in its own process: the model loads in a child while the map's libraries load here."""
     notes = tmp_path / "notes.txt"
     notes.write_text("\n\n".join(["Beach with sand", "Ski slopes and snow", "Museums and cafes", "Hiking trail"]))
     script = ("import sys; from instructor_map.launch import main; "
               f"code = main(['map', {str(notes)!r}, '-o', {str(tmp_path / 'm.imap')!r}, '--model', 'bundled']); "
-              "print(sorted(m for m in ('transformers', 'sentence_transformers') if m in sys.modules)); "
+              "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules)); "
               "sys.exit(code)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr
