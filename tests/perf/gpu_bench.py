@@ -35,10 +35,18 @@ WORDS = [
 ]
 
 
-def make_notes(n: int, seed: int = 0) -> list[str]:
-    """Notes of very different lengths, as real collections have: mostly short, some of a few hundred words."""
+# dense bf16 peaks (TFLOP/s) of chips the model FLOPs utilisation is reported against; --peak-tflops for others
+BF16_PEAKS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0, "A10": 125.0}
+
+
+def make_notes(n: int, seed: int = 0, short: bool = False) -> list[str]:
+    """Notes of very different lengths, as real collections have: mostly short, some of a few hundred words.
+    `short`: notes of 20-35 words (about 60 tokens with the instruction), all alike in length."""
     rng = np.random.default_rng(seed)
-    lengths = np.clip(rng.lognormal(mean=3.3, sigma=0.8, size=n), 3, 400).astype(int)
+    if short:
+        lengths = rng.integers(20, 36, size=n)
+    else:
+        lengths = np.clip(rng.lognormal(mean=3.3, sigma=0.8, size=n), 3, 400).astype(int)
     return [" ".join(rng.choice(WORDS, size=k)).capitalize() + f" ({i})." for i, k in enumerate(lengths)]
 
 
@@ -60,15 +68,40 @@ def _plain_batches(encoder, ids: list[list[int]], n_instr: int) -> np.ndarray:
     return np.concatenate([encoder._forward(ids[i:i + size], n_instr) for i in range(0, len(ids), size)])
 
 
-def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, plain: bool = True,
-              texts: list[str] | None = None, batch_size: int | None = None, profile: bool = False) -> dict:
-    """Build a random checkpoint of `shape`, load it with the app's Encoder on `device`, embed n_notes notes.
+def peak_tflops(device: str) -> float | None:
+    """The chip's dense bf16 peak, when it is one of BF16_PEAKS."""
+    if device != "cuda":
+        return None
+    name = torch.cuda.get_device_name(0)
+    return next((peak for chip, peak in BF16_PEAKS.items() if chip in name), None)
 
-    Returns notes/s, tokens/s and the batching figures (and the plain fixed-batch run's, when `plain`)."""
+
+def fp32_cosine(folder: Path, texts: list[str], vectors: np.ndarray, device: str) -> float:
+    """The least cosine between the vectors given and the same model's in fp32 on `device`, over `texts`."""
+    from unittest import mock
+
     from instructor_map.core import encoders
     from instructor_map.core.models import resolve_model
 
-    texts = texts or make_notes(n_notes)
+    with mock.patch.object(torch.cuda, "is_bf16_supported", return_value=False):  # the encoder's fp32 choice
+        exact = encoders.Encoder(resolve_model(str(folder)), device=device)
+    reference = exact.encode(texts, INSTRUCTION)
+    del exact
+    return float(np.sum(vectors * reference, axis=1).min())
+
+
+def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, plain: bool = True,
+              texts: list[str] | None = None, batch_size: int | None = None, profile: bool = False,
+              short: bool = False) -> dict:
+    """Build a random checkpoint of `shape`, load it with the app's Encoder on `device`, embed n_notes notes
+    (`short`: notes of about 60 tokens).
+
+    Returns notes/s, tokens/s, TFLOP/s and the model FLOPs utilisation against the chip's bf16 peak, the least
+    cosine to fp32, and the batching figures (and the plain fixed-batch run's, when `plain`)."""
+    from instructor_map.core import encoders
+    from instructor_map.core.models import resolve_model
+
+    texts = texts or make_notes(n_notes, short=short)
     start = time.perf_counter()
     folder = work / name
     if not (folder / "modules.json").is_file():
@@ -109,8 +142,12 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
         "budget": encoders.GPU_TOKEN_BUDGET if encoder.device == "cuda" else math.inf,
         "finite": bool(np.isfinite(vectors).all()),
     }
+    peak = peak_tflops(device)
+    out["mfu"] = out["tflops"] / peak if peak else None
     if device == "cuda":
         out["peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    if encoder.dtype != torch.float32:
+        out["fp32_cosine"] = fp32_cosine(folder, texts[:512], vectors[:512], device)
     if plain:
         n_instr = encoder.instruction_length(INSTRUCTION)
         with torch.inference_mode():
@@ -132,14 +169,17 @@ def run_shape(name: str, shape: dict, n_notes: int, device: str, work: Path, pla
 
 def print_result(r: dict) -> None:
     budget = "no token budget" if math.isinf(r["budget"]) else f"token budget {r['budget']:,}"
+    mfu = f" = {r['mfu']:.0%} of the chip's bf16 peak" if r.get("mfu") else ""
     print(f"{r['name']} shape on {r['device'].upper()} {r['dtype']}: {r['notes_per_s']:,.1f} notes/s, "
-          f"{r['tokens_per_s']:,.0f} tokens/s, {r['tflops']:.2f} TFLOP/s "
+          f"{r['tokens_per_s']:,.0f} tokens/s, {r['tflops']:.2f} TFLOP/s{mfu} "
           f"({r['notes']:,} notes, mean {r['mean_tokens']:.0f} / max {r['max_tokens']} tokens, "
           f"{r['seconds']:.2f} s)", flush=True)
     line = (f"  length-sorted batches of at most {r['batch_size']} ({budget}): {r['batches']} batches, "
             f"{r['padding_efficiency']:.0%} of padded tokens are real")
     if "peak_gib" in r:
         line += f", peak GPU memory {r['peak_gib']:.1f} GiB"
+    if "fp32_cosine" in r:
+        line += f", least cosine to fp32 {r['fp32_cosine']:.4f}"
     print(line, flush=True)
     if "plain_notes_per_s" in r:
         print(f"  plain fixed batches in input order: {r['plain_notes_per_s']:,.1f} notes/s "
@@ -159,6 +199,8 @@ def main() -> None:
     parser.add_argument("--pad-multiple", type=int, help="pad CUDA batches to a multiple of this many tokens")
     parser.add_argument("--profile", action="store_true", help="print the top CUDA kernels of each shape's run")
     parser.add_argument("--batch-sizes", default="", help="comma list of batch caps to compare (default: the app's)")
+    parser.add_argument("--peak-tflops", type=float, help="the chip's dense bf16 peak, for chips not in BF16_PEAKS")
+    parser.add_argument("--no-short", action="store_true", help="skip the run on short notes (about 60 tokens)")
     args = parser.parse_args()
     cuda = torch.cuda.is_available()
     print(f"torch {torch.__version__}, CUDA {torch.version.cuda if cuda else 'none'}", flush=True)
@@ -178,6 +220,8 @@ def main() -> None:
     if cuda:
         print(f"attention {encoders.GPU_ATTENTION}, batches padded to a multiple of {encoders.GPU_PAD_MULTIPLE}",
               flush=True)
+    if args.peak_tflops and cuda:
+        BF16_PEAKS[torch.cuda.get_device_name(0)] = args.peak_tflops
     sizes = [int(s) for s in args.batch_sizes.split(",") if s.strip()] or [None]
     texts = make_notes(n)
     with tempfile.TemporaryDirectory(prefix="imap-gpu-bench-") as work:
@@ -188,6 +232,9 @@ def main() -> None:
                 print_result(result)
                 if not result["finite"]:
                     print(f"  WARNING: {name} gave non-finite vectors", flush=True)
+            if not args.no_short:
+                print("short notes:", flush=True)
+                print_result(run_shape(name, SHAPES[name], n, device, Path(work), plain=False, short=True))
 
 
 if __name__ == "__main__":

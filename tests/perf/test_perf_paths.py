@@ -32,6 +32,16 @@ def test_gpu_bench_cpu_path_gives_finite_rates(tmp_path):
     assert result["min_cosine"] > 0.9999  # sorted batches and plain batches embed alike
 
 
+def test_gpu_bench_reports_short_notes_and_the_cosine_to_fp32(tmp_path):
+    long = gpu_bench.run_shape("tiny", gpu_bench.SHAPES["tiny"], 12, "cpu", tmp_path, plain=False)
+    short = gpu_bench.run_shape("tiny", gpu_bench.SHAPES["tiny"], 12, "cpu", tmp_path, plain=False, short=True)
+    assert short["max_tokens"] < long["max_tokens"]
+    assert long["mfu"] is None  # no bf16 peak for a CPU
+    texts = gpu_bench.make_notes(6)
+    own = encoders.Encoder.load(str(tmp_path / "tiny")).encode(texts, gpu_bench.INSTRUCTION)
+    assert gpu_bench.fp32_cosine(tmp_path / "tiny", texts, own, "cpu") > 0.9999
+
+
 # ---- (b) length-sorted batches under a token budget --------------------------------------------------------
 def _cuda_batches(encoder, lengths, budget, batch_size):
     """The encoder's own _batches, as it batches on CUDA, without needing a GPU."""
