@@ -7,6 +7,7 @@ controller what it needs; none of them reaches back into the window.
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -35,6 +36,7 @@ from instructor_map.app.menus import MenuTargets, build_menus
 from instructor_map.app.model_manager import Models
 from instructor_map.app.note_actions import NoteActions
 from instructor_map.app.notes_panel import NotesPanel
+from instructor_map.app.startup import after_first_paint
 from instructor_map.app.status_bar import StatusBar
 from instructor_map.app.suggestions_panel import SuggestionsPanel
 from instructor_map.app.welcome import WelcomePage
@@ -47,10 +49,16 @@ AUTOSAVE_MS = 60_000
 
 
 def warm_imports() -> None:
-    """Load what the first map needs (scipy, scikit-learn) on the window's thread right after it shows, instead of
-    before it, or in the worker mid-map, where the import would hold the interpreter and stall the window."""
-    import scipy.linalg  # noqa: F401
-    import sklearn.decomposition  # noqa: F401
+    """Load what maps need (scipy, scikit-learn) in the background once the window has painted: before it, they
+    would hold the window back; on the window's thread, they would freeze it for a second; in the worker mid-map,
+    the import would hold the interpreter and stall the window."""
+    def load() -> None:
+        import scipy.linalg  # noqa: F401
+        import sklearn.decomposition  # noqa: F401
+
+        gc.freeze()  # as the window's own objects (below)
+
+    threading.Thread(target=load, name="warm imports", daemon=True).start()
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +94,7 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(self.settings.value("geometry") or b"")
         self.session.replace(MapDocument())
         QTimer.singleShot(0, self.files.offer_untitled_recovery)
-        QTimer.singleShot(0, warm_imports)  # once the window shows: else the worker's first map would hold the GIL
+        after_first_paint(self, warm_imports)
         self.mapping.preload()
         # The ~200,000 objects of the libraries and the window live as long as the app: frozen, a full garbage
         # collection skips them instead of stalling the window for 80-190 ms each time.

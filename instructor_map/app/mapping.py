@@ -111,8 +111,10 @@ class Mapping(QObject):
                 self.message.emit("Cancelled; no map yet: Map > Recompute map (F5) makes one", 10000)
 
     def stop(self) -> None:
+        """The window closes: the model stops, and reports still on their way (a map's clusters) are dropped."""
         self.delay.stop()
         self.worker.stop()
+        self._job = None
 
     def _set_job(self, job: MapJob | None) -> None:
         was = self.busy
