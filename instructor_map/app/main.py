@@ -7,23 +7,14 @@ import sys
 from instructor_map.app import ASSETS
 
 
-def start_model_server() -> None:
-    """The model's process forks from a server that loads the model's libraries first (encoder_process): start that
-    server now, so that it loads them on another core while the window is built, not after."""
-    import multiprocessing.forkserver
-
-    from instructor_map.core.encoder_process import _context
-
-    if _context().get_start_method() == "forkserver":
-        multiprocessing.forkserver.ensure_running()
-
-
 def run(argv: list[str] | None = None) -> int:
-    start_model_server()
+    from instructor_map.core.encoder_process import start_server
+
+    start_server()  # the model's libraries load on another core while the window is built
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from instructor_map.app.main_window import MainWindow
+    from instructor_map.app.main_window import MainWindow, finish_warm_imports
     from instructor_map.app.startup import StartupLog
 
     argv = sys.argv[1:] if argv is None else argv
@@ -39,7 +30,9 @@ def run(argv: list[str] | None = None) -> int:
     window.show()
     if argv:
         window.files.open_path(argv[0])
-    return app.exec()
+    code = app.exec()
+    finish_warm_imports()
+    return code
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ from instructor_map.core.session import Session
 AUTOSAVE_MS = 60_000
 
 
+_WARMING: list[threading.Thread] = []
+
+
 def warm_imports() -> None:
     """Load what maps need (scipy, scikit-learn) in the background once the window has painted: before it, they
     would hold the window back; on the window's thread, they would freeze it for a second; in the worker mid-map,
@@ -58,7 +61,16 @@ def warm_imports() -> None:
 
         gc.freeze()  # as the window's own objects (below)
 
-    threading.Thread(target=load, name="warm imports", daemon=True).start()
+    thread = threading.Thread(target=load, name="warm imports", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
+
+
+def finish_warm_imports(timeout: float = 10.0) -> None:
+    """Wait for the background imports before the interpreter shuts down: an import cut off by the shutdown (a
+    window closed at once) would end in a traceback."""
+    for thread in _WARMING:
+        thread.join(timeout)
 
 
 class MainWindow(QMainWindow):

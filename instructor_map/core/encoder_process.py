@@ -48,6 +48,15 @@ def _context(fork: bool = False):
     return mp.get_context("spawn")
 
 
+def start_server() -> None:
+    """Start the forkserver now (where model processes fork from one), so that it loads the model's libraries on
+    another core while the caller does something else, such as building a window."""
+    if _context().get_start_method() == "forkserver":
+        import multiprocessing.forkserver
+
+        multiprocessing.forkserver.ensure_running()
+
+
 def _error(exc: BaseException) -> tuple[str, str, str]:
     if isinstance(exc, InputError):
         return "input", "InputError", str(exc)
