@@ -52,11 +52,13 @@ _WARMING: list[threading.Thread] = []
 
 
 def warm_imports() -> None:
-    """Load what maps need (scipy, scikit-learn) in the background once the window has painted: before it, they
-    would hold the window back; on the window's thread, they would freeze it for a second; in the worker mid-map,
-    the import would hold the interpreter and stall the window."""
+    """Load what maps need (scipy, scikit-learn, networkx) in the background once the window has painted: before
+    it, they would hold the window back; on the window's thread, they would freeze it for a second; in the worker
+    mid-map, the import would hold the interpreter and stall the window."""
     def load() -> None:
+        import networkx  # noqa: F401
         import scipy.linalg  # noqa: F401
+        import scipy.spatial  # noqa: F401
         import sklearn.decomposition  # noqa: F401
 
         gc.freeze()  # as the window's own objects (below)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-import networkx as nx
 import numpy as np
 
 from instructor_map.core.document import MapDocument
@@ -21,6 +20,8 @@ def argument_places(doc: MapDocument, aspect: float = 1.6, width: float = 200.0)
     ordered for few crossing arrows and fitted to a canvas of `aspect` (width / height), `width` wide
     (see layered.layered_places).
     """
+    import networkx as nx  # loads on first use: the window opens sooner
+
     order = {note_id: i for i, note_id in enumerate(doc.notes)}
     pairs = sorted({(ln.target, ln.source) for ln in doc.links.values()  # claim -> a note arguing about it
                     if ln.kind in ARGUMENT_KINDS and ln.source in order and ln.target in order},

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import ConvexHull, Delaunay, QhullError
 
 CORE_FROM = 6  # from this many points on, the farthest quarter is left out
 CORE_PERCENTILE = 75
@@ -15,6 +14,8 @@ def core_hull(points: np.ndarray) -> np.ndarray:
     core = points[distance <= np.percentile(distance, CORE_PERCENTILE)] if len(points) >= CORE_FROM else points
     if len(core) < 3:
         return core
+    from scipy.spatial import ConvexHull, QhullError  # scipy.spatial loads on first use: the window opens sooner
+
     try:
         return core[ConvexHull(core).vertices]
     except (QhullError, ValueError):  # all on a line
@@ -28,6 +29,8 @@ def cluster_at(places: dict[str, tuple], clusters: dict[str, int], point, exclud
     for note_id, cluster in clusters.items():
         if note_id not in exclude and note_id in places and cluster >= 0:
             members.setdefault(cluster, []).append(places[note_id][:2])
+    from scipy.spatial import ConvexHull, Delaunay, QhullError  # on first use, as above
+
     found, smallest = None, np.inf
     for cluster, xy in members.items():
         corners = core_hull(np.asarray(xy, dtype=np.float64))

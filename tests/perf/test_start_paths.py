@@ -20,9 +20,10 @@ from instructor_map.app.startup import LOG_ENV, StartupLog, since_start  # noqa:
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="the app needs a display (xvfb-run)")
 
-# Imported before the first paint, these would hold the window back by seconds (torch, transformers) or about one
-# (scikit-learn); they load in the model's process, or in the background once the window shows.
-HEAVY = ("torch", "transformers", "sklearn")
+# Imported before the first paint, these would hold the window back by seconds (torch, transformers), about one
+# (scikit-learn) or a few tenths (scipy's spatial and sparse, networkx); they load in the model's process, or in the
+# background once the window shows.
+HEAVY = ("torch", "transformers", "sklearn", "scipy.spatial", "scipy.sparse", "networkx")
 FIRST_PAINT = f"""
 import sys
 from instructor_map.app import startup
