@@ -282,6 +282,12 @@ class MapCanvas2D(MouseGestures, MapTexts, pg.PlotWidget):
         self._show_titles(arrangement.titles())
         self._keep_dragged_places()
 
+    @property
+    def no_regions(self) -> bool:
+        """Layouts that are not a map of meaning (an argument's rows, a canvas as the user arranged it) show no
+        cluster regions: they would cut across it."""
+        return self._argument or bool(self._doc is not None and self._doc.imported_arrangement)
+
     def _read_scales(self) -> None:
         scales = self._scales or {}
         self._scale = np.array([scales.get(i, 1.0) for i in self._ids], dtype=float)
@@ -326,7 +332,7 @@ class MapCanvas2D(MouseGestures, MapTexts, pg.PlotWidget):
         self._sample.redrawn()
         self._pins.setData(pos=pos[self._pinned])
         self._links.draw(pos)
-        shown = slice(0 if self._argument else len(pos))  # clusters cut across an argument's rows: none there
+        shown = slice(0 if self.no_regions else len(pos))  # clusters cut across an argument's rows: none there
         self._regions = regions
         if not regions:
             self.clusters.hide()  # until the map is finished, with the names of clusters

@@ -86,7 +86,7 @@ class MapTexts:
         inp.places, inp.colors, inp.selection, inp.highlight = self._pos, self._colors, self._selection, self._highlight
         inp.scales, inp.note_style, inp.color_by = self._scale, self._note_style, self._color_by
         inp.frames = self._frames
-        inp.clusters = self.clusters.visible and not self._argument and self._regions
+        inp.clusters = self.clusters.visible and not self.no_regions and self._regions
         return inp
 
     def _update_labels(self) -> None:

@@ -21,6 +21,12 @@ def drawn_at(window, places: dict) -> bool:
     return set(shown) == set(places) and all(np.allclose(shown[k], places[k], atol=1e-3) for k in places)
 
 
+def cluster_regions(window) -> tuple[dict, list]:
+    """The cluster regions the 2D map shows, and the cluster names in its scene."""
+    names = [t for t in window.canvas.map_scene().names if t.cls == "cluster-name"]
+    return window.canvas.clusters.regions_shown(), names
+
+
 def test_a_canvas_keeps_its_arrangement_until_a_task_is_applied(qtbot, make_window):
     canvas_places = import_file(CANVAS).places[2]
     window = make_window()
@@ -28,6 +34,7 @@ def test_a_canvas_keeps_its_arrangement_until_a_task_is_applied(qtbot, make_wind
     qtbot.waitUntil(lambda: window.mapping.settled, timeout=60_000)
     assert positions(window) == canvas_places and window.doc.clusters  # mapped, clusters and all, not moved
     qtbot.waitUntil(lambda: drawn_at(window, canvas_places))
+    assert cluster_regions(window) == ({}, [])  # the user's arrangement, not a map of meaning: no regions over it
 
     window.instruction_bar.combo.setEditText(TASK)
     window.instruction_bar.combo.lineEdit().returnPressed.emit()
@@ -36,9 +43,11 @@ def test_a_canvas_keeps_its_arrangement_until_a_task_is_applied(qtbot, make_wind
     assert window.doc.instruction == TASK and mapped == window.doc.placements[2].positions
     assert all(not np.allclose(mapped[k], canvas_places[k]) for k in canvas_places)
     qtbot.waitUntil(lambda: drawn_at(window, mapped))
+    qtbot.waitUntil(lambda: all(cluster_regions(window)))  # the task's map: clusters shown and named
 
     window.undo_action.trigger()
     assert positions(window) == canvas_places and window.doc.imported_arrangement
     qtbot.waitUntil(lambda: window.mapping.settled, timeout=60_000)
     assert positions(window) == canvas_places  # no map replaced it meanwhile
     qtbot.waitUntil(lambda: drawn_at(window, canvas_places))
+    qtbot.waitUntil(lambda: cluster_regions(window) == ({}, []))
