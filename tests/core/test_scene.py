@@ -321,3 +321,20 @@ def test_wrap_fills_each_line_before_the_next():
     assert lines == ["one two three", "four five six"]
     assert wrap("one two three four five six", MEASURE, MEASURE.width("one two three", 10.0), 10.0, 1) == \
         [elide("one two three" + ELLIPSIS, MEASURE, MEASURE.width("one two three", 10.0), 10.0)]
+
+
+def test_many_spots_are_judged_at_once_as_one_at_a_time():
+    """A label's spots are checked for points together; the answer is the one box-by-box checking gives, at the
+    canvas's edges and beyond them too."""
+    from instructor_map.core.scene.grid import Occupancy
+    from instructor_map.core.scene.model import Box
+
+    rng = np.random.default_rng(5)
+    grid = Occupancy(300, 200)
+    grid.mark_points(rng.uniform(-20, 320, size=(60, 2)), 4)
+    lefts, tops = rng.uniform(-80, 380, 500), rng.uniform(-60, 260, 500)
+    widths, h = rng.uniform(1, 120, 500), 16.0
+    together = grid.free_of_points(lefts, tops, widths, h)
+    alone = [grid.count_points(Box(x, y, w, h)) == 0 for x, y, w in zip(lefts, tops, widths)]
+    assert together.tolist() == alone
+    assert 50 < sum(alone) < 450  # both kinds of answer were asked for

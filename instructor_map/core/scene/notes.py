@@ -125,27 +125,36 @@ def _card(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, mea
 
 def _label(note_id: str, note: NoteText, x: float, y: float, grid: Occupancy, measure: Measure, bold: bool,
            faded: bool, crowded: bool) -> Text | None:
-    """A one-line label beside the point; `crowded`: few spots and one length are tried, over points."""
+    """A one-line label beside the point: the longest cut of the note that fits at one of the spots around it, in
+    their order; `crowded`: two spots and one length are tried, over points."""
     size = LABEL_SIZE
     whole = note.title or note.body
     h = measure.line_height(size) + 2
     lengths = [c for c in (min(len(whole), LABEL_CHARS[0]), *LABEL_CHARS[1:]) if c <= len(whole)]
     if crowded:
         lengths = [min(len(whole), LABEL_CHARS[1])]
+    tries: list[tuple[str, float, float, float]] = []  # text, width, left, top: in the order they are tried
     for chars in lengths:
         text = whole if len(whole) <= chars else whole[: chars - 1].rstrip() + "…"
         text = elide(text, measure, CARD_WIDTH, size, bold)
         if not text:
-            return None
+            break
         w = measure.width(text, size, bold) + 4
         spots = ((x + GAP, y - h / 2), (x - GAP - w, y - h / 2), (x + GAP, y - 1.5 * h), (x + GAP, y + 0.5 * h),
                  (x - GAP - w, y - 1.5 * h), (x - GAP - w, y + 0.5 * h), (x - w / 2, y - GAP - h), (x - w / 2, y + GAP),
                  (x - 6, y - GAP - h), (x - w + 6, y - GAP - h), (x - 6, y + GAP), (x - w + 6, y + GAP))
-        for left, top in spots[:2] if crowded else spots:
-            box = Box(left, top, w, h)
-            if grid.fits(box, POINT if bold or crowded else FREE):
-                return Text("note", box, (text,), size, FADED if faded else TEXT, LABEL_FILL, int(bold),
-                            owner=note_id)
+        tries += [(text, w, left, top) for left, top in (spots[:2] if crowded else spots)]
+    if not tries:
+        return None
+    if bold or crowded:  # may cover points
+        clear = [True] * len(tries)
+    else:  # the points under every spot at once; texts and the canvas's edges one spot at a time below
+        _, widths, lefts, tops = zip(*tries)
+        clear = grid.free_of_points(np.array(lefts), np.array(tops), np.array(widths), h).tolist()
+    for (text, w, left, top), free in zip(tries, clear):
+        if free and grid.fits(Box(left, top, w, h), POINT):
+            return Text("note", Box(left, top, w, h), (text,), size, FADED if faded else TEXT, LABEL_FILL, int(bold),
+                        owner=note_id)
     return None
 
 
