@@ -43,6 +43,24 @@ def _tokenizer(folder: Path, vocab_size: int, corpus: list[str]) -> None:
         {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"}))
 
 
+def _sentencepiece_tokenizer(folder: Path, corpus: list[str]) -> None:
+    """A SentencePiece Unigram model trained as T5's was (nmt_nfkc normalisation, <pad> </s> <unk> first), saved as
+    spiece.model and converted to tokenizer.json by transformers, as the hub's T5 tokenizers were."""
+    import sentencepiece as spm
+    from transformers import T5Tokenizer
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(CORPUS + corpus), model_prefix=str(folder / "spiece"), vocab_size=120,
+        model_type="unigram", pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0,
+        normalization_rule_name="nmt_nfkc", hard_vocab_limit=False, minloglevel=2)
+    config = {"tokenizer_class": "T5Tokenizer", "extra_ids": 0, "model_max_length": 512, "pad_token": "<pad>",
+              "eos_token": "</s>", "unk_token": "<unk>"}
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    T5Tokenizer.from_pretrained(str(folder)).save_pretrained(str(folder))
+    (folder / "special_tokens_map.json").write_text(json.dumps(
+        {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"}))
+
+
 def _save(state: dict, folder: Path, weights: str) -> None:
     state = {k: v.contiguous() for k, v in state.items()}
     if weights == "safetensors":
@@ -54,7 +72,8 @@ def _save(state: dict, folder: Path, weights: str) -> None:
 
 
 def build_instructor_checkpoint(folder, weights: str = "safetensors", seed: int = 0, max_seq_length: int = 512,
-                                corpus: list[str] = (), feed_forward_proj: str = "relu", **shape) -> Path:
+                                corpus: list[str] = (), feed_forward_proj: str = "relu", sentencepiece: bool = False,
+                                **shape) -> Path:
     """A random T5 encoder + Dense in the hkunlp/instructor-* layout. `weights`: safetensors or bin.
 
     `corpus` adds texts to the tokenizer's training, so that benchmark notes get realistic token counts."""
@@ -65,7 +84,10 @@ def build_instructor_checkpoint(folder, weights: str = "safetensors", seed: int 
     (folder / "1_Pooling").mkdir(parents=True, exist_ok=True)
     (folder / "2_Dense").mkdir(exist_ok=True)
     (folder / "3_Normalize").mkdir(exist_ok=True)
-    _tokenizer(folder, shape["vocab_size"], list(corpus))
+    if sentencepiece:  # `sentencepiece`: a SentencePiece model converted to tokenizer.json, as on the hub
+        _sentencepiece_tokenizer(folder, list(corpus))
+    else:
+        _tokenizer(folder, shape["vocab_size"], list(corpus))
     vocab = json.loads((folder / "tokenizer.json").read_text())["model"]["vocab"]
     torch.manual_seed(seed)
     config = T5Config(vocab_size=max(len(vocab), 32) if shape["vocab_size"] <= 400 else shape["vocab_size"],

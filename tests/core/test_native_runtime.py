@@ -119,3 +119,20 @@ def test_a_command_line_map_never_imports_transformers(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "m.imap").is_file()
+
+
+def test_a_t5_tokenizer_converted_from_sentencepiece_gives_sentencepiece_s_own_ids(tmp_path):
+    """As the hub's T5 tokenizers are made: a SentencePiece model converted to tokenizer.json, whose normalisation
+    is SentencePiece's own (a Precompiled charsmap: NFKC and its whitespace rules)."""
+    import sentencepiece as spm
+
+    folder = build_instructor_checkpoint(tmp_path / "spm", sentencepiece=True)
+    assert "Precompiled" in json.dumps(json.loads((folder / "tokenizer.json").read_text())["normalizer"])
+    native, reference = _both(folder)
+    assert native.runtime == "native"
+    pieces = spm.SentencePieceProcessor(model_file=str(folder / "spiece.model"))
+    for text in TEXTS[:4]:  # fullwidth letters, ligatures, runs of blanks, tabs and newlines, CJK
+        assert native.tokenizer(text)["input_ids"] == pieces.encode(text) + [1]  # then </s>
+    assert native._tokenize(native.inputs(TEXTS, INSTRUCTION)) == \
+        reference._tokenize(reference.inputs(TEXTS, INSTRUCTION))
+    assert np.abs(native.encode(TEXTS, INSTRUCTION) - reference.encode(TEXTS, INSTRUCTION)).max() <= 1e-5
