@@ -39,7 +39,8 @@ def _context(fork: bool = False):
 
     frozen = getattr(sys, "frozen", False)
     clean = "torch" not in sys.modules and threading.active_count() == 1  # a fork copies no running thread pools
-    if fork and clean and "fork" in mp.get_all_start_methods() and not frozen:
+    linux = sys.platform.startswith("linux")  # macOS's system libraries are not safe to fork
+    if fork and clean and linux and "fork" in mp.get_all_start_methods() and not frozen:
         return mp.get_context("fork")
     if "forkserver" in mp.get_all_start_methods() and not getattr(sys, "frozen", False):
         ctx = mp.get_context("forkserver")
